@@ -1,0 +1,197 @@
+"""Streaming readers for the import contract's files (JSON Lines, JSON, CSV) and the
+result every import reports: accepted, duplicate and rejected records, each rejection
+naming the record's position and field."""
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+# CSV cells that carry structured values in the contract (lists and objects).
+JSON_COLUMNS = {"items", "registers", "aliases", "opening_hours", "review_links", "answers",
+                "receipt", "words", "properties"}
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    position: str  # "line 12", "item 3", "row 7": how a person finds it in the file
+    data: Any
+    error: str | None = None  # the reader could not even decode it
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    position: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.position}, {self.field}" if self.field else self.position
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    accepted: int = 0
+    duplicates: int = 0
+    updated: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def reject(self, position: str, field_name: str, message: str) -> None:
+        self.rejected.append(Rejection(position, field_name, message))
+
+    def merge(self, other: "ImportResult") -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.updated += other.updated
+        self.rejected.extend(other.rejected)
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "updated": self.updated,
+            "rejected": len(self.rejected),
+            "rejections": [
+                {"position": r.position, "field": r.field, "message": r.message}
+                for r in self.rejected
+            ],
+        }
+
+
+class RecordError(ValueError):
+    """A record is not acceptable; `field` names the offending field."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+def read_path(path: Path) -> Iterator[Record]:
+    """Records of a file, chosen by extension: .jsonl/.ndjson, .json, .csv."""
+    suffix = path.suffix.lower()
+    if suffix in {".jsonl", ".ndjson"}:
+        with path.open("rb") as fh:
+            yield from read_json_lines(fh)
+    elif suffix == ".json":
+        with path.open("rb") as fh:
+            yield from read_json_document(fh)
+    elif suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            yield from read_csv(fh)
+    else:
+        raise ValueError(f"{path}: unknown file type {suffix!r} (use .jsonl, .json or .csv)")
+
+
+def read_json_lines(fh: IO[bytes]) -> Iterator[Record]:
+    for number, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield Record(f"line {number}", json.loads(line))
+        except (ValueError, UnicodeDecodeError) as exc:
+            yield Record(f"line {number}", None, f"not valid JSON: {exc}")
+
+
+def read_json_document(fh: IO[bytes]) -> Iterator[Record]:
+    """A top-level array is streamed item by item; a single object is one record."""
+    head = fh.read(1)
+    while head and head.isspace():
+        head = fh.read(1)
+    if head != b"[":
+        try:
+            yield Record("document", json.loads(head + fh.read()))
+        except (ValueError, UnicodeDecodeError) as exc:
+            yield Record("document", None, f"not valid JSON: {exc}")
+        return
+    stream = io.BufferedReader(_Prepend(head, fh))
+    number = 0
+    try:
+        for number, item in enumerate(ijson.items(stream, "item", use_float=True), start=1):
+            yield Record(f"item {number}", item)
+    except ijson.JSONError as exc:
+        yield Record(f"item {number + 1}", None, f"not valid JSON: {exc}")
+
+
+class _Prepend(io.RawIOBase):
+    """A byte stream with a few already-read bytes put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = len(self._head)
+            buffer[:n] = self._head
+            self._head = b""
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_csv(fh: IO[str]) -> Iterator[Record]:
+    for number, row in enumerate(csv.DictReader(fh), start=2):
+        record = {}
+        error = None
+        for key, value in row.items():
+            if key is None:
+                error = "more cells than columns in the header"
+                continue
+            if value is None or value == "":
+                continue
+            if key in JSON_COLUMNS:
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    error = f"column {key!r} must hold JSON, got {value[:60]!r}"
+            record[key] = value
+        yield Record(f"row {number}", record if error is None else None, error)
+
+
+def read_payload(payload: Any) -> Iterator[Record]:
+    """Records of an API body that was already decoded: a list or a single object."""
+    items = payload if isinstance(payload, list) else [payload]
+    for number, item in enumerate(items, start=1):
+        yield Record(f"item {number}", item)
+
+
+def batched(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def run_in_batches(
+    kind: str,
+    records: Iterable[Record],
+    size: int,
+    handle: Callable[[list[Record], ImportResult], None],
+) -> ImportResult:
+    """Feed decoded records to `handle` batch by batch; undecodable ones are rejected here."""
+    result = ImportResult(kind)
+    for batch in batched(records, size):
+        good = []
+        for record in batch:
+            if record.error is not None:
+                result.reject(record.position, "", record.error)
+            elif not isinstance(record.data, dict):
+                result.reject(record.position, "", "expected a JSON object")
+            else:
+                good.append(record)
+        if good:
+            handle(good, result)
+    return result

@@ -1,0 +1,56 @@
+"""The filter every report shares: period, region → store → seller, within the user's scope."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from cxm.metrics.periods import Period
+from cxm.org.models import Seller, Store
+from cxm.org.scope import Scope
+
+
+class FilterError(ValueError):
+    """A filter value names nothing: `field` says which."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    scope: Scope
+    period: Period
+    store: str | None = None
+    region: str | None = None
+    seller: str | None = None
+
+    def stores(self) -> QuerySet[Store]:
+        stores = Store.objects.filter(pk__in=self.scope.store_ids)
+        if self.region:
+            stores = stores.filter(region__name=self.region)
+            if not stores.exists():
+                raise FilterError("region", f"no region {self.region!r} in your scope")
+        if self.store:
+            stores = stores.filter(code=self.store)
+            if not stores.exists():
+                raise PermissionDenied(f"store {self.store!r} is outside your scope or unknown")
+        return stores
+
+    def store_ids(self) -> list[int]:
+        return list(self.stores().values_list("pk", flat=True))
+
+    def seller_id(self) -> int | None:
+        """The one seller the figures are limited to, if any."""
+        if self.seller:
+            seller = Seller.objects.filter(code=self.seller, store_id__in=self.store_ids()).first()
+            if seller is None:
+                raise PermissionDenied(f"seller {self.seller!r} is outside your scope or unknown")
+            if self.scope.seller_id is not None and seller.pk != self.scope.seller_id:
+                raise PermissionDenied("a seller sees only their own figures")
+            return seller.pk
+        return self.scope.seller_id
+
+    def shifted(self, period: Period) -> "ReportFilter":
+        return ReportFilter(self.scope, period, self.store, self.region, self.seller)

@@ -1,0 +1,75 @@
+"""One report, four shapes: table (for a terminal), JSON, CSV and Excel."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+
+FORMATS = ("table", "json", "csv", "xlsx")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, default=_plain, indent=1)
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    return columns
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    rows = report["rows"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_columns(rows), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    rows = report["rows"]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = report["report"][:31]
+    columns = _columns(rows)
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([_cell(row.get(c)) for c in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def to_table(report: dict[str, Any]) -> str:
+    rows = report["rows"]
+    if not rows:
+        return "(no rows)"
+    columns = _columns(rows)
+    cells = [[_show(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:,.2f}"
+    return str(value)

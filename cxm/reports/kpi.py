@@ -1,0 +1,133 @@
+""""Where is the money" (Где деньги?): revenue = traffic × conversion × average ticket, with
+the previous period, the same period last year, and the change split into three effects."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Sum
+
+from cxm.metrics.decomposition import decompose_revenue
+from cxm.metrics.kpi import SalesFigures, ratio
+from cxm.metrics.periods import Period, previous_period, same_period_last_year
+from cxm.org.models import Seller
+from cxm.reports.filters import ReportFilter
+from cxm.reports.sales import figures_row, sales_figures
+from cxm.sales.models import OperationType, Receipt
+from cxm.traffic.models import VisitorCount
+
+
+def _period_dict(period: Period) -> dict[str, str]:
+    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+def _total(flt: ReportFilter) -> SalesFigures:
+    return sales_figures(flt, None)[()]
+
+
+def kpi_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
+    figures = sales_figures(flt, by)
+    total = figures[()] if by is None else _total(flt)
+    previous = previous_period(flt.period)
+    last_year = same_period_last_year(flt.period)
+    previous_total = _total(flt.shifted(previous))
+    rows = [figures_row(by, key, figures[key]) for key in sorted(figures, key=_sort_key)]
+    return {
+        "report": "kpi",
+        **_period_dict(flt.period),
+        "by": by,
+        "rows": rows,
+        "total": total.as_dict(),
+        "previous": {**_period_dict(previous), **previous_total.as_dict()},
+        "last_year": {**_period_dict(last_year), **_total(flt.shifted(last_year)).as_dict()},
+        "decomposition": _decomposition_dict(total, previous_total),
+    }
+
+
+def _sort_key(key: tuple) -> tuple:
+    # Unattributed receipts (seller None) sort last.
+    return tuple((value is None, value if value is not None else "") for value in key)
+
+
+def _decomposition_dict(current: SalesFigures, base: SalesFigures) -> dict[str, float] | None:
+    if current.traffic is None or base.traffic is None:
+        return None
+    d = decompose_revenue(
+        current.revenue, current.receipts, current.traffic,
+        base.revenue, base.receipts, base.traffic,
+    )
+    return {
+        "revenue": d.revenue / 100,
+        "base_revenue": d.base_revenue / 100,
+        "traffic_effect": d.traffic_effect / 100,
+        "conversion_effect": d.conversion_effect / 100,
+        "ticket_effect": d.ticket_effect / 100,
+    }
+
+
+def decomposition_report(
+    flt: ReportFilter, base: Period | None = None, by: str | None = None
+) -> dict[str, Any]:
+    """Revenue change against a base period split exactly into traffic, conversion and
+    ticket effects (LMDI). A seller's traffic is their store's: their conversion is the
+    share of the store's visitors who bought from them."""
+    if by not in (None, "store", "seller"):
+        raise ValueError("decomposition is by store or by seller")
+    base = base or previous_period(flt.period)
+    base_flt = flt.shifted(base)
+    current, before = sales_figures(flt, by), sales_figures(base_flt, by)
+    if by == "seller":
+        current = _with_store_traffic(flt, current)
+        before = _with_store_traffic(base_flt, before)
+    rows = []
+    for key in sorted(set(current) | set(before), key=_sort_key):
+        empty = SalesFigures(revenue=0, receipts=0, units=0, traffic=0)
+        decomposed = _decomposition_dict(current.get(key, empty), before.get(key, empty))
+        if decomposed is not None:
+            rows.append({by: key[0], **decomposed} if by else decomposed)
+    return {
+        "report": "decomposition",
+        **_period_dict(flt.period),
+        "base_from": base.start.isoformat(),
+        "base_to": base.end.isoformat(),
+        "by": by,
+        "rows": rows,
+    }
+
+
+def _with_store_traffic(flt: ReportFilter, by_seller: dict) -> dict:
+    store_traffic = {key[0]: f.traffic for key, f in sales_figures(flt, "store").items()}
+    seller_store = dict(
+        Seller.objects.filter(store_id__in=flt.store_ids()).values_list("code", "store__code")
+    )
+    return {
+        key: SalesFigures(f.revenue, f.receipts, f.units, store_traffic.get(seller_store.get(key[0])))
+        for key, f in by_seller.items()
+        if key[0] is not None
+    }
+
+
+def conversion_heatmap(flt: ReportFilter) -> dict[str, Any]:
+    """Conversion by weekday (0 = Monday) × local hour, over the period."""
+    store_ids = flt.store_ids()
+    window = {"store_id__in": store_ids, "day__gte": flt.period.start, "day__lte": flt.period.end}
+    receipts: dict[tuple[int, int], int] = defaultdict(int)
+    for row in (
+        Receipt.objects.filter(operation_type=OperationType.SALE, **window)
+        .values("day", "hour")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        receipts[(row["day"].weekday(), row["hour"])] += row["n"]
+    visitors: dict[tuple[int, int], int] = defaultdict(int)
+    for row in (
+        VisitorCount.objects.filter(**window).values("day", "hour")
+        .annotate(n=Sum("visitors_in")).order_by()
+    ):
+        visitors[(row["day"].weekday(), row["hour"])] += row["n"] or 0
+    cells = [
+        {"weekday": wd, "hour": hour, "receipts": receipts.get((wd, hour), 0),
+         "traffic": visitors.get((wd, hour), 0),
+         "conversion": ratio(receipts.get((wd, hour), 0), visitors.get((wd, hour), 0))}
+        for wd, hour in sorted(set(receipts) | set(visitors))
+    ]
+    return {"report": "heatmap", **_period_dict(flt.period), "rows": cells}

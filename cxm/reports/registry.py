@@ -1,0 +1,24 @@
+"""Reports by name: the CLI, the API and the pages build them here."""
+
+from collections.abc import Callable
+from typing import Any
+
+from cxm.metrics.periods import Period
+from cxm.reports.filters import ReportFilter
+from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
+
+REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "kpi": lambda flt, by, base: kpi_report(flt, by),
+    "decomposition": lambda flt, by, base: decomposition_report(flt, base, by),
+    "heatmap": lambda flt, by, base: conversion_heatmap(flt),
+}
+
+
+def build_report(
+    name: str, flt: ReportFilter, *, by: str | None = None, base: Period | None = None
+) -> dict[str, Any]:
+    try:
+        builder = REPORTS[name]
+    except KeyError:
+        raise ValueError(f"unknown report {name!r}; one of {', '.join(REPORTS)}") from None
+    return builder(flt, by, base)

@@ -1,0 +1,147 @@
+"""Receipt import: native FNS/OFD receipt JSON in, one row per fiscal document out.
+
+A receipt's identity is (fiscal drive, fiscal document number): re-sending is harmless.
+Each batch is written in one transaction with bulk inserts, so a 1 GB file streams through
+in bounded memory at close to the database's own bulk speed (see bench/import_receipts.py).
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from cxm.imports.records import ImportResult, Record, run_in_batches
+from cxm.org.models import Chain, Store
+from cxm.org.services import SellerDirectory, StoreDirectory
+from cxm.sales.ffd import ParsedReceipt, ReceiptError, iter_receipt_dicts, parse_receipt
+from cxm.sales.models import Receipt, ReceiptItem
+from cxm.sales.services import CategoryAssigner
+
+
+@dataclass(slots=True)
+class _Accepted:
+    position: str
+    parsed: ParsedReceipt
+    store: Store
+    seller_id: int | None
+    at: datetime
+    local: datetime
+
+
+def import_receipts(
+    chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
+) -> ImportResult:
+    stores = StoreDirectory(chain)
+    sellers = SellerDirectory(chain)
+    categories = CategoryAssigner(chain)
+
+    def handle(batch: list[Record], result: ImportResult) -> None:
+        accepted = []
+        for position, raw in _receipts_of(batch):
+            try:
+                accepted.append(_resolve(position, raw, stores, sellers, default_store))
+            except ReceiptError as exc:
+                result.reject(position, exc.field, exc.message)
+        _write(accepted, categories, result)
+
+    return run_in_batches("receipts", records, settings.CXM_IMPORT_BATCH, handle)
+
+
+def _receipts_of(batch: list[Record]) -> Iterator[tuple[str, dict]]:
+    """One record may be an export wrapping several receipts."""
+    for record in batch:
+        for number, raw in enumerate(iter_receipt_dicts(record.data), start=1):
+            yield (record.position if number == 1 else f"{record.position} receipt {number}"), raw
+
+
+def _resolve(
+    position: str,
+    raw: dict,
+    stores: StoreDirectory,
+    sellers: SellerDirectory,
+    default_store: Store | None,
+) -> _Accepted:
+    parsed = parse_receipt(raw)
+    store = stores.find(parsed.kkt_reg_id, parsed.store_code) or default_store
+    if store is None:
+        if parsed.store_code:
+            raise ReceiptError("store", f"unknown store {parsed.store_code!r}")
+        raise ReceiptError(
+            "kktRegId",
+            f"register {parsed.kkt_reg_id or '(none)'} is not mapped to a store and the "
+            "receipt names no store: map the register or pass --store",
+        )
+    local = parsed.local_time
+    at = local if local.tzinfo else local.replace(tzinfo=store.tz)
+    local = at.astimezone(store.tz)
+    seller_id = sellers.find(parsed.seller_code, parsed.operator_inn, parsed.operator)
+    return _Accepted(position, parsed, store, seller_id, at.astimezone(UTC), local)
+
+
+def _write(accepted: list[_Accepted], categories: CategoryAssigner, result: ImportResult) -> None:
+    fresh = _drop_duplicates(accepted, result)
+    if not fresh:
+        return
+    with transaction.atomic():
+        receipts = Receipt.objects.bulk_create([_receipt_row(a) for a in fresh])
+        ReceiptItem.objects.bulk_create(
+            [
+                ReceiptItem(
+                    receipt_id=receipt.pk,
+                    position=item.position,
+                    name=item.name,
+                    price=item.price,
+                    quantity=item.quantity,
+                    sum=item.sum,
+                    category_id=categories.category_id(item.name),
+                )
+                for receipt, a in zip(receipts, fresh, strict=True)
+                for item in a.parsed.items
+            ]
+        )
+    result.accepted += len(fresh)
+
+
+def _drop_duplicates(accepted: list[_Accepted], result: ImportResult) -> list[_Accepted]:
+    keys = {(a.parsed.fiscal_drive_number, a.parsed.fiscal_document_number) for a in accepted}
+    existing = set(
+        Receipt.objects.filter(
+            fiscal_drive_number__in={k[0] for k in keys},
+            fiscal_document_number__in={k[1] for k in keys},
+        ).values_list("fiscal_drive_number", "fiscal_document_number")
+    )
+    fresh = []
+    for a in accepted:
+        key = (a.parsed.fiscal_drive_number, a.parsed.fiscal_document_number)
+        if key in existing:
+            result.duplicates += 1
+        else:
+            existing.add(key)
+            fresh.append(a)
+    return fresh
+
+
+def _receipt_row(a: _Accepted) -> Receipt:
+    p = a.parsed
+    return Receipt(
+        store_id=a.store.pk,
+        seller_id=a.seller_id,
+        fiscal_drive_number=p.fiscal_drive_number,
+        fiscal_document_number=p.fiscal_document_number,
+        fiscal_sign=p.fiscal_sign,
+        kkt_reg_id=p.kkt_reg_id,
+        document_code=p.document_code,
+        operation_type=p.operation_type,
+        at=a.at,
+        day=a.local.date(),
+        hour=a.local.hour,
+        total=p.total,
+        cash=p.cash,
+        ecash=p.ecash,
+        units=sum((i.quantity for i in p.items), Decimal(0)),
+        operator=p.operator[:200],
+        operator_inn=p.operator_inn,
+    )
