@@ -9,6 +9,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cxm.paths import data_dir
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -52,7 +54,7 @@ def installation_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-DATA_DIR = Path(env_str("CXM_DATA_DIR", str(Path.home() / ".cxm"))).expanduser()
+DATA_DIR = data_dir()
 DEBUG = env_bool("CXM_DEBUG", False)
 SECRET_KEY = os.environ.get("CXM_SECRET_KEY") or installation_secret(DATA_DIR)
 ALLOWED_HOSTS = [h for h in env_str("CXM_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]

@@ -1,3 +1,23 @@
+"""The HTTP API, mounted at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at
+/api/v1/docs). Every route needs a caller: a bearer token or a logged-in session."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="CXM API", version="1", urls_namespace="api")
+from cxm.api import imports, org, reports, tokens
+from cxm.api.auth import API_AUTH
+from cxm.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="CXM API",
+    version="1",
+    urls_namespace="api",
+    auth=API_AUTH,
+    description=(
+        "Imports, reports and the chain's structure, within the caller's scope. "
+        "Authenticate with `Authorization: Bearer cxm_…` (`cxm token create USER NAME`) "
+        "or a logged-in browser session (unsafe methods then need `X-CSRFToken`)."
+    ),
+)
+install_error_handlers(api)
+for module in (org, imports, reports, tokens):
+    api.add_router("", module.router)

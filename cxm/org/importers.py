@@ -76,11 +76,14 @@ def _upsert_store(chain: Chain, data: dict) -> str:
     taken = (
         Register.objects.filter(kkt_reg_id__in=registers)
         .exclude(store__chain=chain, store__code=code)
-        .values_list("kkt_reg_id", "store__code")
+        .values_list("kkt_reg_id", "store__code", "store__chain_id")
         .first()
     )
     if taken:
-        raise RecordError("registers", f"register {taken[0]} already belongs to store {taken[1]}")
+        # Another chain's store code is not this chain's business (the API answers importers
+        # of every chain): name it only within the chain.
+        owner = f"store {taken[1]}" if taken[2] == chain.pk else "another chain"
+        raise RecordError("registers", f"register {taken[0]} already belongs to {owner}")
     values["region"] = region_named(chain, region_name)
     store, created = Store.objects.get_or_create(chain=chain, code=code, defaults=values)
     changed = created or _apply(store, values)

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 
-from cxm.org.models import Membership, Role, Store
+from cxm.org.models import Membership, Role, Seller, Store
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,11 @@ def _compute_scope(user) -> Scope:
         store_ids=frozenset(stores.values_list("pk", flat=True)),
         seller_id=seller_id,
     )
+
+
+def visible_sellers(scope: Scope) -> QuerySet[Seller]:
+    """The sellers a scope may see: those of its stores, or only oneself for a seller."""
+    sellers = Seller.objects.filter(store_id__in=scope.store_ids)
+    if scope.seller_id is not None:
+        sellers = sellers.filter(pk=scope.seller_id)
+    return sellers

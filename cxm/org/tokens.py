@@ -1,0 +1,77 @@
+"""API tokens: issue, find by the raw value, revoke, list. The raw value is shown once and
+never stored; only its SHA-256 is, so a copy of the database opens no doors."""
+
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cxm.org.models import ApiToken, hash_token
+
+TOKEN_PREFIX = "cxm_"
+# A token used every second would otherwise write to the database every second.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenError(ValueError):
+    """A token operation cannot be done; the message says why."""
+
+
+def issue_token(user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the row and the raw value (show it once)."""
+    name = name.strip()
+    if not name:
+        raise TokenError("a token needs a name (what it is for, e.g. 'replicator MSK-1')")
+    if not user.is_active:
+        raise TokenError(f"user {user.get_username()!r} is not active")
+    return ApiToken.issue(user, name)
+
+
+def user_for_token(raw: str) -> AbstractBaseUser | None:
+    """The active user behind a raw token, or None for an unknown or revoked one."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    _touch(token)
+    return token.user
+
+
+def _touch(token: ApiToken) -> None:
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # update(), not save(): no race with a concurrent revoke overwriting revoked_at.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def tokens_of(user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def revoke_token(prefix: str, *, user: AbstractBaseUser | None = None) -> ApiToken:
+    """Revoke the live token with this prefix (of `user`'s tokens when given)."""
+    prefix = prefix.removeprefix(TOKEN_PREFIX)
+    tokens = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True)
+    if user is not None:
+        tokens = tokens.filter(user=user)
+    found = list(tokens[:2])
+    if not found:
+        raise TokenError(f"no live token with prefix {prefix!r}")
+    if len(found) > 1:
+        # Eight characters of 256 bits rarely collide, but revoking the wrong one would be bad.
+        raise TokenError(f"several live tokens share prefix {prefix!r}: revoke them in the admin")
+    revoke_tokens(ApiToken.objects.filter(pk=found[0].pk))
+    found[0].refresh_from_db()
+    return found[0]
+
+
+def revoke_tokens(tokens: QuerySet[ApiToken]) -> int:
+    """Revoke these tokens (those already revoked keep their date); returns how many."""
+    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -1,0 +1,250 @@
+"""Every API route and every page, called as every persona, refuses the anonymous and shows
+no one what lies outside their scope.
+
+Routes are discovered, not listed: API routes from the OpenAPI schema, pages from the URL
+conf. A route with path parameters needs a sample below; a new route (or a new import kind
+or report name) without one fails this test, so no endpoint escapes it.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cxm.api.urls import api
+from tests.factories import receipt
+from tests.test_api_auth import bearer
+from tests.test_import_traffic import count
+from tests.test_report_kpi import sales  # noqa: F401  (the fixture: receipts and traffic)
+
+PERSONAS = ["anonymous", "admin", "analyst", "regional", "manager", "seller", "outsider"]
+
+STORES = {"MSK-1", "MSK-2", "NSK-1", "OTH-1"}
+SELLERS = {"MSK-1-S1", "MSK-1-S2", "MSK-2-S1", "NSK-1-S1"}
+# What each persona may see; every other store or seller code must never reach them.
+VISIBLE = {
+    "admin": {"MSK-1", "MSK-2", "NSK-1"} | SELLERS,
+    "analyst": {"MSK-1", "MSK-2", "NSK-1"} | SELLERS,
+    "regional": {"NSK-1", "NSK-1-S1"},
+    "manager": {"MSK-2", "MSK-2-S1"},
+    "seller": {"MSK-1", "MSK-1-S1"},
+    "outsider": {"OTH-1"},
+}
+CODE = re.compile(r"(?:MSK|NSK|OTH)-\d(?:-S\d)?")
+
+
+# --- samples: how to call each route ---
+
+
+@dataclass(frozen=True)
+class Call:
+    path: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    label: str = ""
+
+
+WEEK = {"from": "2026-03-02", "to": "2026-03-08"}
+# Receipts by register only: the caller never names a store, so any store code in the
+# answer is something the server revealed.
+RECEIPTS = [receipt(901, "0000000000000001"), receipt(902, "0000000000000002"),
+            receipt(903, "0000000000000003")]
+
+API_SAMPLES: dict[tuple[str, str], list[Call]] = {
+    ("get", "/api/v1/me"): [Call()],
+    ("get", "/api/v1/stores"): [Call()],
+    ("get", "/api/v1/sellers"): [Call()],
+    ("get", "/api/v1/tokens"): [Call()],
+    ("post", "/api/v1/tokens"): [Call(body={"name": "access test"})],
+    ("delete", "/api/v1/tokens/{prefix}"): [Call(path={"prefix": "nosuchpf"})],
+    ("get", "/api/v1/reports/{name}"): [
+        Call(path={"name": "kpi"}, query={**WEEK, "by": "store"}, label="kpi by store"),
+        Call(path={"name": "kpi"}, query={**WEEK, "by": "seller"}, label="kpi by seller"),
+        Call(path={"name": "kpi"}, query=WEEK, label="kpi total"),
+        Call(path={"name": "decomposition"}, query={**WEEK, "by": "store"}),
+        Call(path={"name": "heatmap"}, query=WEEK),
+    ],
+    ("post", "/api/v1/imports/{kind}"): [
+        Call(path={"kind": "receipts"}, body=RECEIPTS),
+        Call(path={"kind": "traffic"}, body=[count(store=s) for s in ("MSK-1", "MSK-2", "NSK-1")]),
+        # A register of MSK-1 claimed for a new store: the refusal must not name MSK-1
+        # to someone who may not see it.
+        Call(path={"kind": "stores"},
+             body=[{"code": "NEW-1", "name": "Новый", "region": "Центр",
+                    "registers": ["0000000000000001"]}]),
+        Call(path={"kind": "sellers"},
+             body=[{"code": "NEW-S1", "name": "Иванова Мария Сергеевна", "store": "NSK-1"}]),
+    ],
+}
+
+# Pages with URL parameters: URL name → kwargs for reverse().
+PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {}
+# Pages anyone may open (login and the like); each with the reason.
+PUBLIC_PAGES: dict[str, str] = {}
+# Not pages of the product, or covered elsewhere.
+SKIPPED_PREFIXES = ("admin/", "i18n/", "accounts/login/", "accounts/logout/",
+                    "api/", "static/", settings.STATIC_URL.strip("/") + "/")
+
+
+# --- discovery ---
+
+
+def api_routes() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    return sorted((method, path) for path, ops in schema["paths"].items() for method in ops)
+
+
+def api_enums() -> dict[tuple[str, str, str], list[str]]:
+    """Path parameters with a fixed set of values (import kinds, report names)."""
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    found = {}
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            for param in op.get("parameters", []):
+                values = _enum_of(schema, param.get("schema", {}))
+                if param["in"] == "path" and values:
+                    found[(method, path, param["name"])] = values
+    return found
+
+
+def _enum_of(schema: dict, node: dict) -> list[str] | None:
+    if "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node.get("enum")
+
+
+@dataclass(frozen=True)
+class Page:
+    route: str
+    name: str | None
+    has_params: bool
+
+
+def pages(resolver: URLResolver | None = None, prefix: str = "", ns: str = "") -> list[Page]:
+    found = []
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern).lstrip("^").rstrip("$")
+        if route.startswith(SKIPPED_PREFIXES):
+            continue
+        if isinstance(entry, URLResolver):
+            inner = f"{ns}{entry.namespace}:" if entry.namespace else ns
+            found += pages(entry, route, inner)
+        elif isinstance(entry, URLPattern):
+            params = bool(entry.pattern.regex.groupindex) or bool(entry.pattern.regex.groups)
+            name = f"{ns}{entry.name}" if entry.name else None
+            found.append(Page(route, name, params))
+    return found
+
+
+def page_urls() -> list[tuple[str, str]]:
+    """(label, url) for every page; a page with parameters and no sample fails here."""
+    urls = []
+    for page in pages():
+        if page.has_params:
+            if page.name is None or page.name not in PAGE_SAMPLES:
+                urls.append((page.route, f"MISSING SAMPLE for {page.name or page.route}"))
+                continue
+            urls += [(page.name, reverse(page.name, kwargs=kw)) for kw in PAGE_SAMPLES[page.name]]
+        else:
+            urls.append((page.name or page.route, "/" + page.route))
+    return urls
+
+
+def api_calls() -> list[tuple[str, str, Call]]:
+    calls = []
+    for method, path in api_routes():
+        samples = API_SAMPLES.get((method, path))
+        if samples is None:
+            calls.append((method, path, Call(label="MISSING SAMPLE")))
+        calls += [(method, path, c) for c in samples or []]
+    return calls
+
+
+# --- the checks ---
+
+
+def leaked(persona: str, response, sent: str) -> set[str]:
+    """Codes in the answer the persona may not see (an echo of what they sent is not a leak)."""
+    shown = set(CODE.findall(response.content.decode(errors="replace")))
+    return shown - VISIBLE[persona] - set(CODE.findall(sent))
+
+
+def client_for(persona: str, personas: dict, how: str) -> tuple[Client, dict]:
+    client = Client()
+    if persona == "anonymous":
+        return client, {}
+    if how == "token":
+        return client, bearer(personas[persona])
+    client.force_login(personas[persona])
+    return client, {}
+
+
+def test_every_api_route_and_every_fixed_path_value_has_a_sample():
+    missing = [f"{m.upper()} {p}" for m, p in api_routes() if (m, p) not in API_SAMPLES]
+    assert not missing, f"add samples to API_SAMPLES for: {missing}"
+    stale = [f"{m.upper()} {p}" for m, p in API_SAMPLES if (m, p) not in api_routes()]
+    assert not stale, f"samples for routes that no longer exist: {stale}"
+    for (method, path, param), values in api_enums().items():
+        sampled = {c.path.get(param) for c in API_SAMPLES[(method, path)]}
+        assert set(values) <= sampled, f"{method.upper()} {path}: no sample for {param}=" + str(
+            sorted(set(values) - sampled)
+        )
+
+
+def test_every_page_with_parameters_has_a_sample():
+    missing = [label for label, url in page_urls() if url.startswith("MISSING")]
+    assert not missing, f"add samples to PAGE_SAMPLES for: {missing}"
+
+
+@pytest.mark.parametrize("how", ["token", "session"])
+@pytest.mark.parametrize(
+    ("method", "path", "call"),
+    api_calls(),
+    ids=lambda v: v.label if isinstance(v, Call) else v,
+)
+def test_api_route_refuses_the_anonymous_and_leaks_nothing(
+    personas, sales, method, path, call, how  # noqa: F811
+):
+    assert call.label != "MISSING SAMPLE", f"{method.upper()} {path} has no sample in API_SAMPLES"
+    url = path.format(**call.path)
+    body = json.dumps(call.body) if call.body is not None else None
+    sent = url + json.dumps(call.query) + (body or "")
+    for persona in PERSONAS:
+        client, headers = client_for(persona, personas, how)
+        if method == "get":
+            response = client.get(url, call.query, **headers)
+        else:
+            target = url + ("?" + "&".join(f"{k}={v}" for k, v in call.query.items()))
+            response = getattr(client, method)(
+                target, body, content_type="application/json", **headers
+            )
+        where = f"{method.upper()} {url} as {persona} ({how})"
+        if persona == "anonymous":
+            assert response.status_code == 401, where
+            assert response.json()["detail"], where
+            continue
+        assert response.status_code < 500, where
+        assert not leaked(persona, response, sent), f"{where} shows {leaked(persona, response, sent)}"
+
+
+@pytest.mark.parametrize(("label", "url"), page_urls())
+def test_page_refuses_the_anonymous_and_leaks_nothing(personas, sales, label, url):  # noqa: F811
+    assert not url.startswith("MISSING"), f"{label}: {url}"
+    for persona in PERSONAS:
+        client, _ = client_for(persona, personas, "session")
+        response = client.get(url)
+        where = f"GET {url} as {persona}"
+        if persona == "anonymous":
+            if label in PUBLIC_PAGES:
+                continue
+            assert response.status_code in (302, 401, 403), where
+            if response.status_code == 302:
+                assert response["Location"].startswith(reverse(settings.LOGIN_URL)), where
+            continue
+        assert response.status_code < 500, where
+        assert not leaked(persona, response, url), f"{where} shows {leaked(persona, response, url)}"
