@@ -20,12 +20,18 @@ the chain traffic → conversion → ticket that is zero or undefined in either 
 * receipts but revenue ≤ 0 (returns outweigh sales): the net average ticket is what is not
   positive, so the change is the ticket's.
 
-For a factor that is zero in one period this is exactly the limit of the "small value"
-strategy of Ang & Liu (2007, Energy Policy 35:238) as the replacement ε → 0: that factor's
-log term grows without bound and takes the whole change, the others' shares vanish. Unlike a
-fixed ε it needs no magic constant, and the effects still sum to the change exactly. The
-factor that absorbed the change is reported so that a page can say the split was not
-measurable.
+Where the zero makes the whole period zero down the chain (a store that did not exist or
+was closed: no visitors, no receipts, no revenue; or visitors who bought nothing), this is
+the limit of the "small value" strategy of Ang & Liu (2007, Energy Policy 35:238) as the
+replacement ε → 0 with the later factors held fixed: that factor's log term grows without
+bound and takes the whole change, the others' shares vanish (slowly: like 1 / ln ε). It needs
+no magic constant, and the effects still sum to the change exactly.
+
+It is only a convention, not a limit, where the period is inconsistent with the identity:
+receipts with no visitors counted (a counter not yet installed or broken), or revenue ≤ 0
+from returns. There ε → 0 makes the traffic and conversion terms diverge in opposite
+directions. So the factor that absorbed the change is always reported, and a page should say
+that the split was not measurable rather than show the effects as a finding.
 """
 
 from dataclasses import dataclass
@@ -56,12 +62,18 @@ class RevenueDecomposition:
 
 
 def log_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """L(a, b) for positive arrays; L(a, a) = a. log1p keeps it accurate when a ≈ b."""
+    """L(a, b) for positive arrays; L(a, a) = a.
+
+    ln(a / b) is taken as log1p((a − b) / b) when a and b are close, where log(a / b) would
+    lose the digits of a small difference, and as log(a / b) when they are far apart, where
+    1 + (a − b) / b would lose the digits of a ratio near 0."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     difference = a - b
     same = difference == 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = difference / np.log1p(difference / b)
+        relative = difference / b
+        log_ratio = np.where(np.abs(relative) < 0.5, np.log1p(relative), np.log(a / b))
+        mean = difference / log_ratio
     return np.where(same, a, mean)
 
 
@@ -92,17 +104,24 @@ def decompose_revenue(
 def decompose_revenue_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """`decompose_revenue` row by row, vectorised: one row per store (or seller) with
     columns revenue, receipts, traffic, base_revenue, base_receipts, base_traffic. Returns
-    traffic_effect, conversion_effect and ticket_effect on the same index. A row with a
-    missing (NaN) input gets NaN effects."""
+    traffic_effect, conversion_effect and ticket_effect on the same index, and
+    undefined_factor as in `RevenueDecomposition` (None where LMDI applied). A row with a
+    missing (NaN) input gets NaN effects and no undefined factor."""
     missing = [column for column in INPUT_COLUMNS if column not in frame.columns]
     if missing:
         raise ValueError(f"decomposition needs columns {', '.join(missing)}")
     arrays = [frame[column].to_numpy(dtype=float, na_value=np.nan) for column in INPUT_COLUMNS]
-    traffic_e, conversion_e, ticket_e, _ = _effects(*arrays)
-    return pd.DataFrame(
+    traffic_e, conversion_e, ticket_e, undefined = _effects(*arrays)
+    result = pd.DataFrame(
         dict(zip(EFFECT_COLUMNS, (traffic_e, conversion_e, ticket_e), strict=True)),
         index=frame.index,
     )
+    result["undefined_factor"] = pd.Series(
+        [None if code == _LMDI else FACTORS[code] for code in undefined.tolist()],
+        index=frame.index,
+        dtype=object,
+    )
+    return result
 
 
 def _effects(
@@ -124,6 +143,7 @@ def _effects(
     unknown = np.isnan(np.stack([v1, r1, t1, v0, r0, t0])).any(axis=0)
     if unknown.any():
         effects = [np.where(unknown, np.nan, effect) for effect in effects]
+        undefined = np.where(unknown, _LMDI, undefined)  # nothing was split there at all
     return effects[0], effects[1], effects[2], undefined
 
 

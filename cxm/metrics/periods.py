@@ -70,6 +70,15 @@ def _last_month(today: date) -> Period:
     return Period(end.replace(day=1), end)
 
 
+def _last_quarter(today: date) -> Period:
+    end = bucket_start(today, "quarter") - _DAY
+    return Period(bucket_start(end, "quarter"), end)
+
+
+def _last_year(today: date) -> Period:
+    return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+
+
 # "this_…" periods run to today (the days after it have no data yet), so that comparing
 # with previous_period() compares equally long stretches.
 _PRESETS: dict[str, Callable[[date], Period]] = {
@@ -82,7 +91,9 @@ _PRESETS: dict[str, Callable[[date], Period]] = {
     "this_month": lambda today: Period(bucket_start(today, "month"), today),
     "last_month": _last_month,
     "this_quarter": lambda today: Period(bucket_start(today, "quarter"), today),
+    "last_quarter": _last_quarter,
     "this_year": lambda today: Period(date(today.year, 1, 1), today),
+    "last_year": _last_year,
 }
 PRESETS = tuple(_PRESETS)
 

@@ -65,8 +65,13 @@ class ParsedReceipt:
 _DOCUMENT_KEYS = {"receipt": 3, "receiptCorrection": 31, "bso": 4, "bsoCorrection": 41}
 _DOCUMENT_CODES = {3: "receipt", 31: "correction receipt", 4: "BSO", 41: "BSO correction"}
 _CODES_NEEDING_ITEMS = frozenset({3, 31})
-# Keys whose presence says "this dict is a receipt itself, not a wrapper".
-_RECEIPT_MARKERS = ("items", "dateTime", "totalSum", "fiscalDocumentNumber")
+# Keys whose presence says "this dict is a receipt itself, not a wrapper". Identity keys
+# such as fiscalDocumentNumber are not among them: 1-OFD wraps each receipt in a document
+# that repeats them next to its "ticket".
+_RECEIPT_MARKERS = ("items", "dateTime", "totalSum")
+# Keys under which OFD API responses list their documents (Контур.ОФД and 1-OFD
+# "documents", Платформа ОФД "receipts").
+_LIST_KEYS = ("documents", "receipts")
 
 # Tag 1054 as the providers spell it, lowercased with spaces, "_" and "-" removed:
 # OFD.ru ("Refund income"), Taxcom ("IncomeReturn", "Expenditure"), Yandex legacy
@@ -118,9 +123,10 @@ def iter_receipt_dicts(obj: Any) -> Iterator[Any]:
     """Every receipt dict inside one decoded JSON value.
 
     Accepts a receipt itself, a list of them, ``{"receipt": {...}}`` (or ``bso``,
-    ``receiptCorrection``, ``bsoCorrection``), ``{"document": {...}}`` and the FNS "check"
-    app export ``[{"_id": ..., "ticket": {"document": {"receipt": {...}}}}]``. A ``store``
-    key on any wrapper level is carried onto the receipt unless the receipt names its own;
+    ``receiptCorrection``, ``bsoCorrection``), ``{"document": {...}}``, the FNS "check"
+    app export ``[{"_id": ..., "ticket": {"document": {"receipt": {...}}}}]`` and OFD API
+    responses that list documents as ``{"documents": [...]}`` or ``{"receipts": [...]}``. A
+    ``store`` key on any wrapper level is carried onto the receipt unless it names its own;
     the wrapper key also gives the document code when the receipt lacks one. Anything that
     is not recognisably a receipt is yielded unchanged so that `parse_receipt` rejects it
     with a message naming what it saw.
@@ -149,6 +155,11 @@ def _unwrap(obj: Any, store: Any, code: int | None) -> Iterator[Any]:
         inner = obj.get(key)
         if isinstance(inner, dict):
             yield _with_context(inner, store, key_code)
+            return
+    for key in _LIST_KEYS:
+        inner = obj.get(key)
+        if isinstance(inner, list):
+            yield from _unwrap(inner, store, code)
             return
     yield obj
 
@@ -203,7 +214,7 @@ def parse_receipt(raw: dict) -> ParsedReceipt:
             _first(raw, "retailPlaceAddress", "retailAddress"), "retailPlaceAddress"
         ),
         store_code=_optional_identifier(raw.get("store"), "store") or None,
-        seller_code=_seller_code(raw.get("properties")),
+        seller_code=_seller_code(raw.get("properties")) or _seller_code(raw.get("propertiesUser")),
         document_code=code,
         items=items,
     )
@@ -381,9 +392,10 @@ def _document_code(raw: dict) -> int:
 
 
 def _seller_code(properties: Any) -> str | None:
-    """The seller id a POS writes into additional requisite 1084: FNS FFD 1.2 exports give
-    one {"propertyName", "propertyValue"} object, other sources a list of those or of
-    {"key", "value"}. Anything else there is someone else's data and is ignored."""
+    """The seller id a POS writes into additional requisite 1084 (``properties``, named
+    ``propertiesUser`` in older FNS JSON): FNS FFD 1.2 exports give one {"propertyName",
+    "propertyValue"} object, other sources a list of those or of {"key", "value"}. Anything
+    else there is someone else's data and is ignored."""
     if properties is None:
         return None
     entries = properties if isinstance(properties, list) else (properties,)
