@@ -28,10 +28,23 @@ def rows(path: str, registers: dict[str, tuple[int, ZoneInfo]]):
             local = datetime.fromisoformat(r["dateTime"]).replace(tzinfo=tz)
             units = sum(Decimal(str(i["quantity"])) for i in r["items"])
             receipt = (
-                receipt_id, store_id, None, r["fiscalDriveNumber"], r["fiscalDocumentNumber"],
-                str(r["fiscalSign"]), r["kktRegId"], 3, r["operationType"],
-                local.astimezone(UTC), local.date(), local.hour, r["totalSum"],
-                r.get("cashTotalSum", 0), r.get("ecashTotalSum", 0), units, r["operator"],
+                receipt_id,
+                store_id,
+                None,
+                r["fiscalDriveNumber"],
+                r["fiscalDocumentNumber"],
+                str(r["fiscalSign"]),
+                r["kktRegId"],
+                3,
+                r["operationType"],
+                local.astimezone(UTC),
+                local.date(),
+                local.hour,
+                r["totalSum"],
+                r.get("cashTotalSum", 0),
+                r.get("ecashTotalSum", 0),
+                units,
+                r["operator"],
                 r.get("operatorInn", ""),
             )
             items = [
@@ -47,19 +60,28 @@ def load_sqlite(path: str, db: str) -> None:
         reg: (store, ZoneInfo(tz))
         for reg, store, tz in conn.execute(
             "SELECT kkt_reg_id, store_id, timezone FROM org_register "
-            "JOIN org_store ON org_store.id = store_id")
+            "JOIN org_store ON org_store.id = store_id"
+        )
     }
     receipts, items = [], []
     for receipt, lines in rows(path, registers):
-        receipt = receipt[:9] + (receipt[9].isoformat(), receipt[10].isoformat()) + receipt[11:15] \
-            + (str(receipt[15]),) + receipt[16:]
+        receipt = (
+            receipt[:9]
+            + (receipt[9].isoformat(), receipt[10].isoformat())
+            + receipt[11:15]
+            + (str(receipt[15]),)
+            + receipt[16:]
+        )
         receipts.append(receipt)
         items.extend(line[:4] + (str(line[4]),) + line[5:] for line in lines)
     with conn:
-        conn.executemany(f"INSERT INTO sales_receipt ({RECEIPT_COLUMNS}) VALUES "
-                         f"({', '.join('?' * 18)})", receipts)
-        conn.executemany(f"INSERT INTO sales_receiptitem ({ITEM_COLUMNS}) VALUES "
-                         f"({', '.join('?' * 7)})", items)
+        conn.executemany(
+            f"INSERT INTO sales_receipt ({RECEIPT_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+            receipts,
+        )
+        conn.executemany(
+            f"INSERT INTO sales_receiptitem ({ITEM_COLUMNS}) VALUES ({', '.join('?' * 7)})", items
+        )
 
 
 def load_postgres(path: str, url: str) -> None:
@@ -70,7 +92,8 @@ def load_postgres(path: str, url: str) -> None:
             reg: (store, ZoneInfo(tz))
             for reg, store, tz in conn.execute(
                 "SELECT kkt_reg_id, store_id, timezone FROM org_register "
-                "JOIN org_store ON org_store.id = store_id")
+                "JOIN org_store ON org_store.id = store_id"
+            )
         }
         with conn.cursor() as cur:
             with cur.copy(f"COPY sales_receipt ({RECEIPT_COLUMNS}) FROM STDIN") as receipts_copy:

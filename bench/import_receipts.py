@@ -43,8 +43,9 @@ def make_files(receipts: int, directory: Path) -> dict[str, Path]:
 def fresh_database(db: str, workdir: Path, tag: str) -> dict[str, str]:
     env = dict(os.environ, CXM_DATA_DIR=str(workdir / f"data-{tag}"))
     if db == "postgres":
-        url = subprocess.run(["bash", str(ROOT / ".ci/postgres.sh")], capture_output=True,
-                             text=True, check=True).stdout.strip()
+        url = subprocess.run(
+            ["bash", str(ROOT / ".ci/postgres.sh")], capture_output=True, text=True, check=True
+        ).stdout.strip()
         base, _, _ = url.rpartition("/")
         name = f"bench_{tag}".replace("-", "_")
         import psycopg
@@ -60,8 +61,9 @@ def fresh_database(db: str, workdir: Path, tag: str) -> dict[str, str]:
 
 
 def cxm(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "cxm", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "cxm", *args], env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def measure_import(db: str, files: dict[str, Path], workdir: Path, run: int) -> tuple[float, float]:
@@ -77,8 +79,13 @@ def measure_import(db: str, files: dict[str, Path], workdir: Path, run: int) -> 
         "    print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
         " file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(files["receipts"])], env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(files["receipts"])],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seconds, rss_kb = done.stderr.strip().splitlines()[-1].split()
     return float(seconds), int(rss_kb) / 1024
 
@@ -88,18 +95,26 @@ def measure_baseline(db: str, files: dict[str, Path], workdir: Path, run: int) -
     no validation, no store or seller lookup, no duplicate check, no categories."""
     env = fresh_database(db, workdir, f"{db}-base-{run}")
     cxm(env, "import", "stores", str(files["stores"]))
-    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); " \
-           "import bulk_baseline; bulk_baseline.main(sys.argv[1])"
-    done = subprocess.run([sys.executable, "-c", code, str(files["receipts"])], env=env,
-                          capture_output=True, text=True, check=True)
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
+        "import bulk_baseline; bulk_baseline.main(sys.argv[1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(files["receipts"])],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--receipts", type=int, default=1_000_000)
-    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"],
-                        choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cxm-bench-") as tmp:
@@ -122,9 +137,11 @@ def main() -> None:
                 "runs": args.repeat,
             }
             r = results[db]
-            print(f"{db:9s} import {r['import_receipts_per_s']:>8,}/s   "
-                  f"baseline {r['baseline_receipts_per_s']:>8,}/s   "
-                  f"ratio {r['ratio']:.2f}   peak RSS {r['peak_rss_mb']} MB")
+            print(
+                f"{db:9s} import {r['import_receipts_per_s']:>8,}/s   "
+                f"baseline {r['baseline_receipts_per_s']:>8,}/s   "
+                f"ratio {r['ratio']:.2f}   peak RSS {r['peak_rss_mb']} MB"
+            )
         print(json.dumps(results))
 
 

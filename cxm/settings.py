@@ -58,9 +58,7 @@ DATA_DIR = data_dir()
 DEBUG = env_bool("CXM_DEBUG", False)
 SECRET_KEY = os.environ.get("CXM_SECRET_KEY") or installation_secret(DATA_DIR)
 ALLOWED_HOSTS = [h for h in env_str("CXM_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in env_str("CXM_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("CXM_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -148,6 +146,9 @@ TIME_ZONE = env_str("CXM_TIME_ZONE", "Europe/Moscow")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise warns on every request while the folder is missing, even when it serves from
+# the app folders (`cxm collectstatic` fills it for a production install).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

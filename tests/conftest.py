@@ -13,19 +13,47 @@ from cxm.imports.records import read_payload  # noqa: E402
 from cxm.imports.registry import run_import  # noqa: E402
 from cxm.org.models import Chain, Membership, Region, Role, Seller, Store  # noqa: E402
 from cxm.org.services import default_chain  # noqa: E402
+from tests.factories import count, receipt  # noqa: E402
 
 STORES = [
-    {"code": "MSK-1", "name": "Москва, Тверская", "region": "Центр", "city": "Москва",
-     "timezone": "Europe/Moscow", "lat": 55.76, "lon": 37.61, "registers": ["0000000000000001"]},
-    {"code": "MSK-2", "name": "Москва, Арбат", "region": "Центр", "city": "Москва",
-     "timezone": "Europe/Moscow", "lat": 55.75, "lon": 37.59, "registers": ["0000000000000002"]},
-    {"code": "NSK-1", "name": "Новосибирск, Красный пр.", "region": "Сибирь",
-     "city": "Новосибирск", "timezone": "Asia/Novosibirsk", "lat": 55.03, "lon": 82.92,
-     "registers": ["0000000000000003"]},
+    {
+        "code": "MSK-1",
+        "name": "Москва, Тверская",
+        "region": "Центр",
+        "city": "Москва",
+        "timezone": "Europe/Moscow",
+        "lat": 55.76,
+        "lon": 37.61,
+        "registers": ["0000000000000001"],
+    },
+    {
+        "code": "MSK-2",
+        "name": "Москва, Арбат",
+        "region": "Центр",
+        "city": "Москва",
+        "timezone": "Europe/Moscow",
+        "lat": 55.75,
+        "lon": 37.59,
+        "registers": ["0000000000000002"],
+    },
+    {
+        "code": "NSK-1",
+        "name": "Новосибирск, Красный пр.",
+        "region": "Сибирь",
+        "city": "Новосибирск",
+        "timezone": "Asia/Novosibirsk",
+        "lat": 55.03,
+        "lon": 82.92,
+        "registers": ["0000000000000003"],
+    },
 ]
 SELLERS = [
-    {"code": "MSK-1-S1", "name": "Иванова Мария Сергеевна", "store": "MSK-1",
-     "aliases": ["Иванова Мария Сергеевна, Продавец-кассир"]},
+    {
+        "code": "MSK-1-S1",
+        "name": "Иванова Мария Сергеевна",
+        "store": "MSK-1",
+        "aliases": ["Иванова Мария Сергеевна, Продавец-кассир"],
+    },
     {"code": "MSK-1-S2", "name": "Петров Олег Иванович", "store": "MSK-1"},
     {"code": "MSK-2-S1", "name": "Смирнова Анна Петровна", "store": "MSK-2"},
     {"code": "NSK-1-S1", "name": "Кузнецов Илья Андреевич", "store": "NSK-1"},
@@ -66,3 +94,61 @@ def personas(chain) -> dict[str, object]:
         ),
         "outsider": make_user(other, "outsider", Role.CHAIN_ADMIN),
     }
+
+
+@pytest.fixture
+def sales(chain):
+    """Receipts (a return among them) and traffic in MSK-1 and MSK-2, this week and the last."""
+    receipts = [
+        receipt(1, when="2026-03-02T12:00:00"),
+        receipt(2, when="2026-03-02T13:00:00"),
+        receipt(3, operation=2, total=100000, when="2026-03-02T15:00:00"),
+        receipt(
+            4, "0000000000000002", when="2026-03-03T12:00:00", operator="Смирнова Анна Петровна"
+        ),
+        receipt(5, when="2026-02-23T12:00:00"),  # the previous week
+    ]
+    traffic = [
+        count(visitors=40),
+        count(store="MSK-2", start="2026-03-03T10:00:00+03:00", visitors=10),
+        count(start="2026-02-23T10:00:00+03:00", visitors=50),
+    ]
+    assert not run_import("receipts", chain, read_payload(receipts)).rejected
+    assert not run_import("traffic", chain, read_payload(traffic)).rejected
+    return chain
+
+
+SELLER_NAMES = {
+    "MSK-1": "Иванова Мария Сергеевна",
+    "MSK-2": "Смирнова Анна Петровна",
+    "NSK-1": "Кузнецов Илья Андреевич",
+}
+REGISTERS = {"MSK-1": "0000000000000001", "MSK-2": "0000000000000002", "NSK-1": "0000000000000003"}
+
+
+def _sale(fd: int, store: str, when: str, **extra) -> dict:
+    return receipt(fd, REGISTERS[store], when=when, operator=SELLER_NAMES[store], **extra)
+
+
+@pytest.fixture
+def chain_sales(personas, chain):
+    """Receipts and traffic in all three stores this week, the week before and a year before."""
+    receipts = [
+        _sale(1, "MSK-1", "2026-03-02T12:00:00"),
+        _sale(2, "MSK-1", "2026-03-02T13:00:00"),
+        _sale(3, "MSK-1", "2026-03-02T15:00:00", operation=2, total=100000),
+        _sale(4, "MSK-2", "2026-03-03T12:00:00", total=250000),
+        _sale(5, "NSK-1", "2026-03-04T12:00:00", total=120000),
+        _sale(6, "MSK-1", "2026-02-23T12:00:00"),  # the previous week
+        _sale(7, "MSK-2", "2025-03-03T12:00:00", total=200000),  # a year before
+    ]
+    traffic = [
+        count(store="MSK-1", start="2026-03-02T12:00:00+03:00", visitors=40),
+        count(store="MSK-2", start="2026-03-03T12:00:00+03:00", visitors=10),
+        count(store="NSK-1", start="2026-03-04T12:00:00+07:00", visitors=20),
+        count(store="MSK-1", start="2026-02-23T12:00:00+03:00", visitors=50),
+        count(store="MSK-2", start="2025-03-03T12:00:00+03:00", visitors=8),
+    ]
+    assert not run_import("receipts", chain, read_payload(receipts)).rejected
+    assert not run_import("traffic", chain, read_payload(traffic)).rejected
+    return personas

@@ -1,15 +1,55 @@
-"""Builders of contract records for tests."""
+"""Builders of contract records and requests for tests."""
+
+from cxm.org.tokens import issue_token
 
 
-def receipt(fd: int, register: str = "0000000000000001", *, total: int = 150000,
-            operation: int = 1, when: str = "2026-03-02T12:30:00",
-            operator: str = "Иванова Мария Сергеевна, Продавец-кассир") -> dict:
+def receipt(
+    fd: int,
+    register: str = "0000000000000001",
+    *,
+    total: int = 150000,
+    operation: int = 1,
+    when: str = "2026-03-02T12:30:00",
+    operator: str = "Иванова Мария Сергеевна, Продавец-кассир",
+) -> dict:
     """A minimal valid FNS receipt with one or two lines."""
-    items = [{"name": "Смартфон Samsung Galaxy A55 8/256GB", "price": total - 50000,
-              "quantity": 1, "sum": total - 50000},
-             {"name": "Чехол-книжка для Samsung A55", "price": 50000, "quantity": 1,
-              "sum": 50000}]
-    return {"dateTime": when, "operationType": operation, "totalSum": total,
-            "ecashTotalSum": total, "cashTotalSum": 0, "items": items,
-            "operator": operator, "fiscalDriveNumber": "9999078900001234",
-            "fiscalDocumentNumber": fd, "fiscalSign": "1234567890", "kktRegId": register}
+    items = [
+        {
+            "name": "Смартфон Samsung Galaxy A55 8/256GB",
+            "price": total - 50000,
+            "quantity": 1,
+            "sum": total - 50000,
+        },
+        {"name": "Чехол-книжка для Samsung A55", "price": 50000, "quantity": 1, "sum": 50000},
+    ]
+    return {
+        "dateTime": when,
+        "operationType": operation,
+        "totalSum": total,
+        "ecashTotalSum": total,
+        "cashTotalSum": 0,
+        "items": items,
+        "operator": operator,
+        "fiscalDriveNumber": "9999078900001234",
+        "fiscalDocumentNumber": fd,
+        "fiscalSign": "1234567890",
+        "kktRegId": register,
+    }
+
+
+def count(start="2026-03-02T10:00:00+03:00", visitors=40, store="MSK-1", **extra) -> dict:
+    """A visitor-counter interval of one hour."""
+    return {
+        "store": store,
+        "start": start,
+        "minutes": 60,
+        "visitors_in": visitors,
+        "visitors_out": visitors,
+        **extra,
+    }
+
+
+def bearer(user) -> dict[str, str]:
+    """Headers of a request authenticated by a fresh token of `user`."""
+    _, raw = issue_token(user, "tests")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}

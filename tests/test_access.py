@@ -17,10 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cxm.api.urls import api
-from tests.factories import receipt
-from tests.test_api_auth import bearer
-from tests.test_import_traffic import count
-from tests.test_report_kpi import sales  # noqa: F401  (the fixture: receipts and traffic)
+from tests.factories import bearer, count, receipt
 
 PERSONAS = ["anonymous", "admin", "analyst", "regional", "manager", "seller", "outsider"]
 
@@ -52,8 +49,11 @@ class Call:
 WEEK = {"from": "2026-03-02", "to": "2026-03-08"}
 # Receipts by register only: the caller never names a store, so any store code in the
 # answer is something the server revealed.
-RECEIPTS = [receipt(901, "0000000000000001"), receipt(902, "0000000000000002"),
-            receipt(903, "0000000000000003")]
+RECEIPTS = [
+    receipt(901, "0000000000000001"),
+    receipt(902, "0000000000000002"),
+    receipt(903, "0000000000000003"),
+]
 
 API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     ("get", "/api/v1/me"): [Call()],
@@ -74,11 +74,21 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
         Call(path={"kind": "traffic"}, body=[count(store=s) for s in ("MSK-1", "MSK-2", "NSK-1")]),
         # A register of MSK-1 claimed for a new store: the refusal must not name MSK-1
         # to someone who may not see it.
-        Call(path={"kind": "stores"},
-             body=[{"code": "NEW-1", "name": "Новый", "region": "Центр",
-                    "registers": ["0000000000000001"]}]),
-        Call(path={"kind": "sellers"},
-             body=[{"code": "NEW-S1", "name": "Иванова Мария Сергеевна", "store": "NSK-1"}]),
+        Call(
+            path={"kind": "stores"},
+            body=[
+                {
+                    "code": "NEW-1",
+                    "name": "Новый",
+                    "region": "Центр",
+                    "registers": ["0000000000000001"],
+                }
+            ],
+        ),
+        Call(
+            path={"kind": "sellers"},
+            body=[{"code": "NEW-S1", "name": "Иванова Мария Сергеевна", "store": "NSK-1"}],
+        ),
     ],
 }
 
@@ -87,8 +97,15 @@ PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {}
 # Pages anyone may open (login and the like); each with the reason.
 PUBLIC_PAGES: dict[str, str] = {}
 # Not pages of the product, or covered elsewhere.
-SKIPPED_PREFIXES = ("admin/", "i18n/", "accounts/login/", "accounts/logout/",
-                    "api/", "static/", settings.STATIC_URL.strip("/") + "/")
+SKIPPED_PREFIXES = (
+    "admin/",
+    "i18n/",
+    "accounts/login/",
+    "accounts/logout/",
+    "api/",
+    "static/",
+    settings.STATIC_URL.strip("/") + "/",
+)
 
 
 # --- discovery ---
@@ -208,7 +225,12 @@ def test_every_page_with_parameters_has_a_sample():
     ids=lambda v: v.label if isinstance(v, Call) else v,
 )
 def test_api_route_refuses_the_anonymous_and_leaks_nothing(
-    personas, sales, method, path, call, how  # noqa: F811
+    personas,
+    sales,
+    method,
+    path,
+    call,
+    how,
 ):
     assert call.label != "MISSING SAMPLE", f"{method.upper()} {path} has no sample in API_SAMPLES"
     url = path.format(**call.path)
@@ -229,11 +251,13 @@ def test_api_route_refuses_the_anonymous_and_leaks_nothing(
             assert response.json()["detail"], where
             continue
         assert response.status_code < 500, where
-        assert not leaked(persona, response, sent), f"{where} shows {leaked(persona, response, sent)}"
+        assert not leaked(persona, response, sent), (
+            f"{where} shows {leaked(persona, response, sent)}"
+        )
 
 
 @pytest.mark.parametrize(("label", "url"), page_urls())
-def test_page_refuses_the_anonymous_and_leaks_nothing(personas, sales, label, url):  # noqa: F811
+def test_page_refuses_the_anonymous_and_leaks_nothing(personas, sales, label, url):
     assert not url.startswith("MISSING"), f"{label}: {url}"
     for persona in PERSONAS:
         client, _ = client_for(persona, personas, "session")

@@ -12,20 +12,21 @@ from cxm.org.models import ApiToken, Membership, Region, Seller, SellerAlias, St
 from cxm.org.tokens import issue_token
 from cxm.sales.models import Category, CategoryRule, Receipt
 from cxm.sales.tasks import recategorize_chain
-from tests.test_report_kpi import sales  # noqa: F401  (the fixture: receipts and traffic)
 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 
 @pytest.fixture
 def staff(client, db):
+    """A superuser's browser asking for English, so messages can be matched by text."""
     user = get_user_model().objects.create_superuser("root", password="pw-root")
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
 @pytest.fixture
-def data(sales, personas):  # noqa: F811
+def data(sales, personas):
     issue_token(personas["admin"], "replicator")
     return sales
 
@@ -43,7 +44,8 @@ def enqueued():
 
 
 @pytest.mark.parametrize(
-    "model", [m for m in admin.site._registry if m._meta.app_label in {"org", "sales", "traffic"}],
+    "model",
+    [m for m in admin.site._registry if m._meta.app_label in {"org", "sales", "traffic"}],
     ids=lambda m: m.__name__,
 )
 def test_every_admin_page_opens_for_staff(staff, data, model):
@@ -133,8 +135,14 @@ def _inline(prefix: str, rows: list[dict]) -> dict:
 
 def test_a_seller_alias_added_in_the_admin_is_normalised_and_unique(staff, chain):
     seller = Seller.objects.get(code="MSK-2-S1")
-    form = {"chain": chain.pk, "store": seller.store_id, "code": seller.code,
-            "name": seller.name, "inn": "", "active": "on"}
+    form = {
+        "chain": chain.pk,
+        "store": seller.store_id,
+        "code": seller.code,
+        "name": seller.name,
+        "inn": "",
+        "active": "on",
+    }
     response = staff.post(
         admin_url(Seller, "change", seller.pk),
         {**form, **_inline("aliases", [{"alias": "  Смирнова  Анна  "}])},
@@ -155,8 +163,12 @@ def test_a_membership_cannot_point_into_another_chain(staff, personas):
     other_region = Region.objects.get(name="Запад")
     response = staff.post(
         admin_url(Membership, "add"),
-        {"user": user.pk, "chain": Store.objects.get(code="MSK-1").chain_id,
-         "role": "regional_manager", "region": other_region.pk},
+        {
+            "user": user.pk,
+            "chain": Store.objects.get(code="MSK-1").chain_id,
+            "role": "regional_manager",
+            "region": other_region.pk,
+        },
     )
     assert response.status_code == 200
     assert not Membership.objects.filter(user=user).exists()

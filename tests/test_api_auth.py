@@ -9,14 +9,9 @@ from django.utils import timezone
 
 from cxm.org.models import ApiToken
 from cxm.org.tokens import issue_token, revoke_token
+from tests.factories import bearer
 
 ME = "/api/v1/me"
-
-
-def bearer(user) -> dict[str, str]:
-    """Headers of a request authenticated by a fresh token of `user`."""
-    _, raw = issue_token(user, "tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
 def test_a_valid_token_authenticates_its_user(client, personas):

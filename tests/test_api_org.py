@@ -2,14 +2,20 @@
 
 import pytest
 
-from tests.test_api_auth import bearer
+from tests.factories import bearer
 
 EXPECTED = {
     # persona: (role, stores, sellers)
-    "admin": ("chain_admin", ["MSK-1", "MSK-2", "NSK-1"],
-              ["MSK-1-S1", "MSK-1-S2", "MSK-2-S1", "NSK-1-S1"]),
-    "analyst": ("analyst", ["MSK-1", "MSK-2", "NSK-1"],
-                ["MSK-1-S1", "MSK-1-S2", "MSK-2-S1", "NSK-1-S1"]),
+    "admin": (
+        "chain_admin",
+        ["MSK-1", "MSK-2", "NSK-1"],
+        ["MSK-1-S1", "MSK-1-S2", "MSK-2-S1", "NSK-1-S1"],
+    ),
+    "analyst": (
+        "analyst",
+        ["MSK-1", "MSK-2", "NSK-1"],
+        ["MSK-1-S1", "MSK-1-S2", "MSK-2-S1", "NSK-1-S1"],
+    ),
     "regional": ("regional_manager", ["NSK-1"], ["NSK-1-S1"]),
     "manager": ("store_manager", ["MSK-2"], ["MSK-2-S1"]),
     "seller": ("seller", ["MSK-1"], ["MSK-1-S1"]),

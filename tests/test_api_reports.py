@@ -12,14 +12,13 @@ from cxm.org.scope import scope_for
 from cxm.reports import formats
 from cxm.reports.filters import ReportFilter
 from cxm.reports.registry import build_report
-from tests.test_api_auth import bearer
-from tests.test_report_kpi import sales  # noqa: F401  (the fixture)
+from tests.factories import bearer
 
 WEEK = {"from": "2026-03-02", "to": "2026-03-08"}
 
 
 @pytest.fixture
-def get(client, personas, sales):  # noqa: F811
+def get(client, personas, sales):
     def fetch(name, *, as_="admin", **params):
         return client.get(f"/api/v1/reports/{name}", params, **bearer(personas[as_]))
 
@@ -27,7 +26,7 @@ def get(client, personas, sales):  # noqa: F811
 
 
 def cli_json(capsys, *args: str) -> dict:
-    call_command("report", *args, "--format", "json")
+    call_command("report", *args, "--chain", "default", "--format", "json")
     return json.loads(capsys.readouterr().out)
 
 
@@ -42,11 +41,23 @@ def test_kpi_is_exactly_what_the_cli_prints(get, capsys, by):
 
 
 def test_decomposition_with_a_base_period_is_what_the_cli_prints(get, capsys):
-    response = get("decomposition", **WEEK, base_from="2026-02-23", base_to="2026-03-01", by="store")
+    response = get(
+        "decomposition", **WEEK, base_from="2026-02-23", base_to="2026-03-01", by="store"
+    )
     assert response.status_code == 200
     assert response.json() == cli_json(
-        capsys, "decomposition", "--from", WEEK["from"], "--to", WEEK["to"],
-        "--base-from", "2026-02-23", "--base-to", "2026-03-01", "--by", "store",
+        capsys,
+        "decomposition",
+        "--from",
+        WEEK["from"],
+        "--to",
+        WEEK["to"],
+        "--base-from",
+        "2026-02-23",
+        "--base-to",
+        "2026-03-01",
+        "--by",
+        "store",
     )
 
 

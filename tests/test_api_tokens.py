@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cxm.org.models import ApiToken, hash_token
-from tests.test_api_auth import bearer
+from tests.factories import bearer
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -70,7 +70,9 @@ def test_a_browser_session_creates_a_token_shown_once(client, personas):
 
 def test_a_token_cannot_create_more_tokens(client, personas):
     response = client.post(
-        "/api/v1/tokens", {"name": "x"}, content_type="application/json",
+        "/api/v1/tokens",
+        {"name": "x"},
+        content_type="application/json",
         **bearer(personas["admin"]),
     )
     assert response.status_code == 401

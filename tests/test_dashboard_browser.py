@@ -4,7 +4,7 @@ cards and charts of their one store, with no script errors."""
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from tests.test_dashboard import WEEK, sales  # noqa: F401  (the shared data fixture)
+from tests.test_dashboard import WEEK
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def sign_in(page: Page, url: str, username: str) -> None:
     page.wait_for_selector(".cards")
 
 
-def test_a_store_manager_sees_their_store_dashboard(page, live_server, sales):  # noqa: F811
+def test_a_store_manager_sees_their_store_dashboard(page, live_server, chain_sales):
     sign_in(page, f"{live_server.url}/?{WEEK}", "manager")
     assert page.locator(".card").count() == 6
     assert "2\xa0500,00\xa0₽" in page.inner_text(".card[data-metric=revenue] .value")
@@ -57,11 +57,17 @@ def test_a_store_manager_sees_their_store_dashboard(page, live_server, sales):  
     assert page.problems == []
 
 
-def test_the_grain_switch_and_the_language_switch_work_in_place(page, live_server, sales):  # noqa: F811
+def test_the_grain_switch_and_the_language_switch_work_in_place(page, live_server, chain_sales):
     sign_in(page, f"{live_server.url}/?{WEEK}", "analyst")
     page.click(".switch a:has-text('Недели')")
     page.wait_for_url("**grain=week**")
     page.wait_for_selector("#chart-trend canvas")
+    page.select_option("select[name=region]", "Сибирь")
+    page.wait_for_url("**region=**")
+    stores = page.locator("select[name=store] option").evaluate_all("os => os.map(o => o.value)")
+    assert stores == ["", "NSK-1"] and "grain=week" in page.url
+    page.select_option("select[name=region]", "")
+    page.wait_for_selector("table[data-table=store] tbody tr[data-code=MSK-1]")
     page.click("table[data-table=store] tbody tr[data-code=MSK-1] a")
     page.wait_for_url("**store=MSK-1**")
     page.wait_for_selector("table[data-table=seller]")

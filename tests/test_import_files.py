@@ -14,7 +14,10 @@ def test_json_lines_report_the_line_of_a_broken_record():
     data = b'{"a": 1}\n\n{broken\n{"b": 2}\n'
     records = list(read_json_lines(io.BytesIO(data)))
     assert [(r.position, r.error is None) for r in records] == [
-        ("line 1", True), ("line 3", False), ("line 4", True)]
+        ("line 1", True),
+        ("line 3", False),
+        ("line 4", True),
+    ]
 
 
 class CountingReader(io.BytesIO):

@@ -53,7 +53,11 @@ def test_a_seller_of_an_unknown_store_is_rejected(chain):
 
 
 def test_an_alias_already_used_by_another_seller_is_refused(chain):
-    clash = {"code": "S9", "name": "Новый", "store": "MSK-1",
-             "aliases": ["Иванова Мария Сергеевна"]}
+    clash = {
+        "code": "S9",
+        "name": "Новый",
+        "store": "MSK-1",
+        "aliases": ["Иванова Мария Сергеевна"],
+    }
     result = run_import("sellers", chain, read_payload([clash]))
     assert result.rejected[0].field == "aliases"

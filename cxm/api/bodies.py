@@ -44,17 +44,18 @@ class ImportBody:
 
 
 @contextmanager
-def receive_import_body(
-    request: HttpRequest, limit: int = MAX_IMPORT_BYTES
-) -> Iterator[ImportBody]:
+def receive_import_body(request: HttpRequest, limit: int | None = None) -> Iterator[ImportBody]:
     """The body in a spooled file, for the duration of the `with` block. JSON must parse as
     a whole (a body cut short or mistyped is refused before anything is written); in JSON
     Lines each line is its own record, and a bad line is rejected by position like any
     other bad record — the same as `cxm import` does with files."""
-    reader = _reader_for(request.content_type)
+    limit = limit or MAX_IMPORT_BYTES
     _check_declared_length(request, limit)
     with tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY_BYTES) as file:
         _spool(request, file, limit)
+        if not file.tell():
+            raise BodyError(400, "the body is empty: send a JSON array of records or one object")
+        reader = _reader_for(request.content_type)
         if reader is read_json_document:
             _check_json(file)
         yield ImportBody(file, reader)
@@ -104,4 +105,4 @@ def _check_json(file: IO[bytes]) -> None:
     except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
         raise BodyError(400, f"the body is not valid JSON: {exc}") from None
     if not seen:
-        raise BodyError(400, "the body is empty: send a JSON array of records or one object")
+        raise BodyError(400, "the body holds no JSON value: send an array of records or one object")

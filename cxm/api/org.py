@@ -1,6 +1,5 @@
 """The caller and the part of the chain they may see: /me, /stores, /sellers."""
 
-from django.db.models import F
 from django.http import HttpRequest
 from ninja import Router
 
@@ -34,13 +33,12 @@ def me(request: HttpRequest) -> dict:
 
 @router.get("/stores", response=list[StoreOut], summary="Stores in my scope")
 def stores(request: HttpRequest) -> list[dict]:
-    return list(
+    rows = (
         Store.objects.visible_to(request.auth)  # type: ignore[attr-defined]
         .order_by("code")
-        .values(
-            "code", "name", "city", "address", "timezone", "lat", "lon", region=F("region__name")
-        )
+        .values("code", "name", "city", "address", "timezone", "lat", "lon", "region__name")
     )
+    return [_renamed(row, "region__name", "region") for row in rows]
 
 
 @router.get("/sellers", response=list[SellerOut], summary="Sellers in my scope")
@@ -49,4 +47,11 @@ def sellers(request: HttpRequest, store: str | None = None) -> list[dict]:
     found = visible_sellers(request_scope(request))
     if store:
         found = found.filter(store__code=store)
-    return list(found.order_by("code").values("code", "name", "active", store=F("store__code")))
+    rows = found.order_by("code").values("code", "name", "active", "store__code")
+    return [_renamed(row, "store__code", "store") for row in rows]
+
+
+def _renamed(row: dict, field: str, name: str) -> dict:
+    # values() refuses an alias that shadows a model field, so the join is renamed here.
+    row[name] = row.pop(field)
+    return row

@@ -67,6 +67,7 @@ def chart_labels() -> dict[str, object]:
         "traffic": _("Traffic"),
         "ticket": _("Average ticket"),
         "no_data": _("No data for this period"),
+        "no_split": _("No split: it needs visitor counts for this selection in both periods"),
         "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
     }
 

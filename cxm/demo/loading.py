@@ -65,7 +65,9 @@ def create_demo_users(chain: Chain, password: str | None = None) -> tuple[str, l
     with transaction.atomic():
         for username, role in DEMO_USERS:
             user = users.create_user(
-                username=username, password=password, is_staff=role == Role.CHAIN_ADMIN,
+                username=username,
+                password=password,
+                is_staff=role == Role.CHAIN_ADMIN,
                 is_superuser=role == Role.CHAIN_ADMIN,
             )
             Membership.objects.create(user=user, chain=chain, role=role, **scope.get(role, {}))

@@ -21,7 +21,9 @@ def text(data: dict, name: str, *, required: bool = True, max_length: int = 200)
     return value
 
 
-def integer(data: dict, name: str, *, minimum: int | None = None, default: int | None = None) -> int:
+def integer(
+    data: dict, name: str, *, minimum: int | None = None, default: int | None = None
+) -> int:
     value = data.get(name)
     if value is None or value == "":
         if default is None:

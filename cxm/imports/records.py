@@ -14,8 +14,17 @@ from typing import IO, Any
 import ijson
 
 # CSV cells that carry structured values in the contract (lists and objects).
-JSON_COLUMNS = {"items", "registers", "aliases", "opening_hours", "review_links", "answers",
-                "receipt", "words", "properties"}
+JSON_COLUMNS = {
+    "items",
+    "registers",
+    "aliases",
+    "opening_hours",
+    "review_links",
+    "answers",
+    "receipt",
+    "words",
+    "properties",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,9 @@ def import_sellers(chain: Chain, records: Iterable[Record], **_: object) -> Impo
     return _upsert_each("sellers", records, lambda data: _upsert_seller(chain, stores, data))
 
 
-def _upsert_each(kind: str, records: Iterable[Record], upsert: Callable[[dict], str]) -> ImportResult:
+def _upsert_each(
+    kind: str, records: Iterable[Record], upsert: Callable[[dict], str]
+) -> ImportResult:
     """Master data is small: each record is its own transaction, so one bad row spoils nothing."""
 
     def handle(batch: list[Record], result: ImportResult) -> None:
@@ -55,7 +57,7 @@ def _opening_hours(data: dict) -> dict:
         if span is not None and not (
             isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) for t in span)
         ):
-            raise RecordError("opening_hours", f"{day} must be [\"HH:MM\", \"HH:MM\"] or null")
+            raise RecordError("opening_hours", f'{day} must be ["HH:MM", "HH:MM"] or null')
     return hours
 
 
@@ -110,8 +112,11 @@ def _upsert_seller(chain: Chain, stores: dict[str, Store], data: dict) -> str:
     if store_code not in stores:
         raise RecordError("store", f"unknown store {store_code!r}: import it with the stores first")
     name = fields.text(data, "name")
-    values = {"name": name, "store": stores[store_code], "inn": fields.text(
-        data, "inn", required=False, max_length=12)}
+    values = {
+        "name": name,
+        "store": stores[store_code],
+        "inn": fields.text(data, "inn", required=False, max_length=12),
+    }
     aliases = {normalize_person_name(a) for a in [name, *fields.string_list(data, "aliases")]}
     clash = (
         SellerAlias.objects.filter(chain=chain, alias__in=aliases)

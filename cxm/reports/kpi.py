@@ -1,4 +1,4 @@
-""""Where is the money" (Где деньги?): revenue = traffic × conversion × average ticket, with
+""" "Where is the money" (Где деньги?): revenue = traffic × conversion × average ticket, with
 the previous period, the same period last year, and the change split into three effects."""
 
 from collections import defaultdict
@@ -11,7 +11,7 @@ from cxm.metrics.kpi import SalesFigures, ratio
 from cxm.metrics.periods import Period, previous_period, same_period_last_year
 from cxm.org.models import Seller
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import figures_row, sales_figures
+from cxm.reports.sales import figures_row, sales_figures, traffic_by_store
 from cxm.sales.models import OperationType, Receipt
 from cxm.traffic.models import VisitorCount
 
@@ -52,8 +52,12 @@ def _decomposition_dict(current: SalesFigures, base: SalesFigures) -> dict[str, 
     if current.traffic is None or base.traffic is None:
         return None
     d = decompose_revenue(
-        current.revenue, current.receipts, current.traffic,
-        base.revenue, base.receipts, base.traffic,
+        current.revenue,
+        current.receipts,
+        current.traffic,
+        base.revenue,
+        base.receipts,
+        base.traffic,
     )
     return {
         "revenue": d.revenue / 100,
@@ -61,6 +65,8 @@ def _decomposition_dict(current: SalesFigures, base: SalesFigures) -> dict[str, 
         "traffic_effect": d.traffic_effect / 100,
         "conversion_effect": d.conversion_effect / 100,
         "ticket_effect": d.ticket_effect / 100,
+        # Set where a factor is zero in one period and LMDI cannot split the change.
+        "undefined_factor": d.undefined_factor,
     }
 
 
@@ -95,12 +101,14 @@ def decomposition_report(
 
 
 def _with_store_traffic(flt: ReportFilter, by_seller: dict) -> dict:
-    store_traffic = {key[0]: f.traffic for key, f in sales_figures(flt, "store").items()}
+    store_traffic = traffic_by_store(flt)
     seller_store = dict(
         Seller.objects.filter(store_id__in=flt.store_ids()).values_list("code", "store__code")
     )
     return {
-        key: SalesFigures(f.revenue, f.receipts, f.units, store_traffic.get(seller_store.get(key[0])))
+        key: SalesFigures(
+            f.revenue, f.receipts, f.units, store_traffic.get(seller_store.get(key[0]))
+        )
         for key, f in by_seller.items()
         if key[0] is not None
     }
@@ -120,14 +128,20 @@ def conversion_heatmap(flt: ReportFilter) -> dict[str, Any]:
         receipts[(row["day"].weekday(), row["hour"])] += row["n"]
     visitors: dict[tuple[int, int], int] = defaultdict(int)
     for row in (
-        VisitorCount.objects.filter(**window).values("day", "hour")
-        .annotate(n=Sum("visitors_in")).order_by()
+        VisitorCount.objects.filter(**window)
+        .values("day", "hour")
+        .annotate(n=Sum("visitors_in"))
+        .order_by()
     ):
         visitors[(row["day"].weekday(), row["hour"])] += row["n"] or 0
     cells = [
-        {"weekday": wd, "hour": hour, "receipts": receipts.get((wd, hour), 0),
-         "traffic": visitors.get((wd, hour), 0),
-         "conversion": ratio(receipts.get((wd, hour), 0), visitors.get((wd, hour), 0))}
+        {
+            "weekday": wd,
+            "hour": hour,
+            "receipts": receipts.get((wd, hour), 0),
+            "traffic": visitors.get((wd, hour), 0),
+            "conversion": ratio(receipts.get((wd, hour), 0), visitors.get((wd, hour), 0)),
+        }
         for wd, hour in sorted(set(receipts) | set(visitors))
     ]
     return {"report": "heatmap", **_period_dict(flt.period), "rows": cells}

@@ -7,28 +7,28 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from cxm.metrics.kpi import SalesFigures
 from cxm.metrics.periods import bucket_start
+from cxm.org.models import Seller, Store
 from cxm.reports.filters import ReportFilter
 from cxm.sales.models import OperationType, Receipt
 from cxm.traffic.models import VisitorCount
 
 GROUPINGS = ("store", "region", "seller", "day", "week", "month", "hour")
 
-# Database fields each grouping needs; week and month are bucketed from days afterwards.
-_RECEIPT_FIELDS = {
-    "store": {"store": F("store__code")},
-    "region": {"region": F("store__region__name")},
-    "seller": {"seller": F("seller__code")},
-    "day": {"day": F("day")},
-    "week": {"day": F("day")},
-    "month": {"day": F("day")},
-    "hour": {"hour": F("hour")},
+# The database field each grouping reads; week and month are bucketed from days afterwards.
+_GROUP_FIELD = {
+    "store": "store__code",
+    "region": "store__region__name",
+    "seller": "seller__code",
+    "day": "day",
+    "week": "day",
+    "month": "day",
+    "hour": "hour",
 }
-_TRAFFIC_FIELDS = {k: v for k, v in _RECEIPT_FIELDS.items() if k != "seller"}
 
 _SALE = Q(operation_type=OperationType.SALE)
 _RETURN = Q(operation_type=OperationType.SALE_RETURN)
@@ -51,13 +51,13 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
         raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPINGS)}")
     store_ids = flt.store_ids()
     seller_id = flt.seller_id()
-    fields = _RECEIPT_FIELDS.get(by, {})
+    fields = [_GROUP_FIELD[by]] if by else []
     receipts = Receipt.objects.filter(
         store_id__in=store_ids, day__gte=flt.period.start, day__lte=flt.period.end
     )
     if seller_id is not None:
         receipts = receipts.filter(seller_id=seller_id)
-    rows = receipts.values(**fields).annotate(**_receipt_aggregates()).order_by()
+    rows = receipts.values(*fields).annotate(**_receipt_aggregates()).order_by()
     regroup = _regrouper(by)
     money: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO])
     for row in rows:
@@ -69,9 +69,7 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
     visitors = None
     if by != "seller" and seller_id is None:
         visitors = _traffic(store_ids, flt, by, regroup)
-    keys = set(money) | set(visitors or ())
-    if by is None:
-        keys.add(())
+    keys = set(money) | set(visitors or ()) | _listed_keys(flt, by, store_ids, seller_id)
     return {
         key: SalesFigures(
             revenue=money[key][0],
@@ -83,12 +81,37 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
     }
 
 
+def _listed_keys(
+    flt: ReportFilter, by: str | None, store_ids: list[int], seller_id: int | None
+) -> set[tuple]:
+    """Groups shown even with nothing sold: a silent store or seller is news, not a gap."""
+    if by is None:
+        return {()}
+    if by in ("store", "region"):
+        field = "code" if by == "store" else "region__name"
+        stores = Store.objects.filter(pk__in=store_ids)
+        return {(value,) for value in stores.values_list(field, flat=True)}
+    if by == "seller":
+        sellers = Seller.objects.filter(store_id__in=store_ids, active=True)
+        if seller_id is not None:
+            sellers = Seller.objects.filter(pk=seller_id)
+        return {(code,) for code in sellers.values_list("code", flat=True)}
+    return set()
+
+
+def traffic_by_store(flt: ReportFilter) -> dict[str, int]:
+    """Visitors per store code over the period, whichever seller the filter names: a
+    seller's traffic is their store's."""
+    counted = _traffic(flt.store_ids(), flt, "store", _regrouper("store"))
+    return {key[0]: visitors for key, visitors in counted.items()}
+
+
 def _traffic(store_ids, flt: ReportFilter, by: str | None, regroup) -> dict[tuple, int]:
     counts = (
         VisitorCount.objects.filter(
             store_id__in=store_ids, day__gte=flt.period.start, day__lte=flt.period.end
         )
-        .values(**_TRAFFIC_FIELDS.get(by, {}))
+        .values(*([_GROUP_FIELD[by]] if by else []))
         .annotate(visitors=Sum("visitors_in"))
         .order_by()
     )
@@ -101,9 +124,10 @@ def _traffic(store_ids, flt: ReportFilter, by: str | None, regroup) -> dict[tupl
 def _regrouper(by: str | None) -> Callable[[dict], tuple]:
     if by is None:
         return lambda row: ()
+    field = _GROUP_FIELD[by]
     if by in ("week", "month"):
-        return lambda row: (bucket_start(row["day"], by),)
-    return lambda row: (row[by],)
+        return lambda row: (bucket_start(row[field], by),)
+    return lambda row: (row[field],)
 
 
 def figures_row(key_name: str | None, key: tuple, figures: SalesFigures) -> dict[str, Any]:

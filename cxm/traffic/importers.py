@@ -25,7 +25,14 @@ def import_traffic(
             except RecordError as exc:
                 result.reject(record.position, exc.field, exc.message)
                 continue
-            rows[(row.store_id, row.start)] = row
+            key = (row.store_id, row.start)
+            if key in rows:
+                # Re-sent within one batch: the later counts win, like a re-send across batches.
+                if _counts(rows[key]) == _counts(row):
+                    result.duplicates += 1
+                else:
+                    result.updated += 1
+            rows[key] = row
         _write(rows, result)
 
     return run_in_batches("traffic", records, 5000, handle)
@@ -50,6 +57,10 @@ def _row(data: dict, stores: dict[str, Store], default_store: Store | None) -> V
     )
 
 
+def _counts(row: VisitorCount) -> tuple[int, int, int]:
+    return (row.minutes, row.visitors_in, row.visitors_out)
+
+
 def _write(rows: dict[tuple[int, object], VisitorCount], result: ImportResult) -> None:
     existing = {
         (v.store_id, v.start): v
@@ -62,9 +73,7 @@ def _write(rows: dict[tuple[int, object], VisitorCount], result: ImportResult) -
         old = existing.get(key)
         if old is None:
             new.append(row)
-        elif (old.minutes, old.visitors_in, old.visitors_out) != (
-            row.minutes, row.visitors_in, row.visitors_out
-        ):
+        elif _counts(old) != _counts(row):
             row.pk = old.pk
             changed.append(row)
         else:

@@ -10,7 +10,7 @@
 
   function formatters() {
     var lang = document.documentElement.lang || "ru";
-    var money = new Intl.NumberFormat(lang, { style: "currency", currency: "RUB", maximumFractionDigits: 0 });
+    var money = new Intl.NumberFormat(lang, { style: "currency", currency: "RUB", currencyDisplay: "narrowSymbol", maximumFractionDigits: 0 });
     var percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
     return { money: function (v) { return v == null ? "—" : money.format(v); },
              percent: function (v) { return v == null ? "—" : percent.format(v); } };
@@ -30,8 +30,8 @@
     Object.keys(charts).forEach(function (id) { if (!charts[id].isDisposed()) charts[id].resize(); });
   });
 
-  function empty(labels) {
-    return { title: { text: labels.no_data, left: "center", top: "middle",
+  function empty(text) {
+    return { title: { text: text, left: "center", top: "middle",
                       textStyle: { color: "#888", fontSize: 14, fontWeight: "normal" } } };
   }
 
@@ -39,7 +39,7 @@
     var c = chart(root, "chart-waterfall");
     if (!c) return;
     var d = data.decomposition.total;
-    if (!d) { c.setOption(empty(labels)); return; }
+    if (!d) { c.setOption(empty(labels.no_split)); return; }
     var steps = [d.traffic_effect, d.conversion_effect, d.ticket_effect];
     var level = d.base_revenue, hidden = [0], shown = [d.base_revenue], colors = ["#7c8da6"];
     var running = [level];
@@ -77,7 +77,7 @@
     var c = chart(root, "chart-trend");
     if (!c) return;
     var rows = data.trend.rows, key = data.trend.grain;
-    if (!rows.length) { c.setOption(empty(labels)); return; }
+    if (!rows.length) { c.setOption(empty(labels.no_data)); return; }
     c.setOption({
       grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
       legend: { top: 0 },
@@ -99,13 +99,13 @@
     var c = chart(root, "chart-heatmap");
     if (!c || !data.heatmap) return;
     var cells = data.heatmap.rows.filter(function (r) { return r.conversion != null; });
-    if (!cells.length) { c.setOption(empty(labels)); return; }
+    if (!cells.length) { c.setOption(empty(labels.no_data)); return; }
     var hours = cells.map(function (r) { return r.hour; });
     var first = Math.min.apply(null, hours), last = Math.max.apply(null, hours), axis = [];
     for (var h = first; h <= last; h++) axis.push(String(h).padStart(2, "0") + ":00");
     var values = cells.map(function (r) { return r.conversion; });
     c.setOption({
-      grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
+      grid: { left: 8, right: 8, top: 8, bottom: 72, containLabel: true },
       tooltip: { formatter: function (p) {
         var r = cells[p.dataIndex];
         return labels.weekdays[r.weekday] + " " + axis[r.hour - first] + ": " + fmt.percent(r.conversion)

@@ -23,9 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=120)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--password", help="demo users' password (default: random)")
-        parser.add_argument(
-            "--no-serve", action="store_true", help="prepare the database and stop"
-        )
+        parser.add_argument("--no-serve", action="store_true", help="prepare the database and stop")
 
     def handle(self, host, port, stores, days, seed, password, no_serve, **options):
         say = self.stdout.write

@@ -24,7 +24,10 @@ class Command(BaseCommand):
         from datetime import date
 
         config = SimulationConfig(
-            stores=stores, sellers_per_store=sellers, days=days, seed=seed,
+            stores=stores,
+            sellers_per_store=sellers,
+            days=days,
+            seed=seed,
             end_date=date.fromisoformat(end) if end else None,
         )
         if out:
