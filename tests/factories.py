@@ -1,5 +1,7 @@
 """Builders of contract records and requests for tests."""
 
+from cxm.devices.tokens import issue_device_token
+from cxm.org.models import Store
 from cxm.org.tokens import issue_token
 
 
@@ -52,4 +54,10 @@ def count(start="2026-03-02T10:00:00+03:00", visitors=40, store="MSK-1", **extra
 def bearer(user) -> dict[str, str]:
     """Headers of a request authenticated by a fresh token of `user`."""
     _, raw = issue_token(user, "tests")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def device_bearer(store_code: str, kind: str = "other") -> dict[str, str]:
+    """Headers of a request from a device of the store `store_code` (its own fresh token)."""
+    _, raw = issue_device_token(Store.objects.get(code=store_code), "tests", kind)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from cxm.api import imports, org, reports, tokens
 from cxm.api.auth import API_AUTH
 from cxm.api.errors import install_error_handlers
+from cxm.devices import api as devices
 
 api = NinjaAPI(
     title="CXM API",
@@ -19,5 +20,5 @@ api = NinjaAPI(
     ),
 )
 install_error_handlers(api)
-for module in (org, imports, reports, tokens):
+for module in (org, imports, reports, tokens, devices):
     api.add_router("", module.router)

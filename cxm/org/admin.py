@@ -144,9 +144,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["revoke"])
-    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = revoke_tokens(queryset)
         self.message_user(request, _("%d token(s) revoked.") % count, messages.SUCCESS)
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("org.change_apitoken")
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")

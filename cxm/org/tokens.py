@@ -4,7 +4,7 @@ never stored; only its SHA-256 is, so a copy of the database opens no doors."""
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from cxm.org.models import ApiToken, hash_token
@@ -39,15 +39,16 @@ def user_for_token(raw: str) -> AbstractBaseUser | None:
     )
     if token is None or not token.user.is_active:
         return None
-    _touch(token)
+    mark_used(token)
     return token.user
 
 
-def _touch(token: ApiToken) -> None:
+def mark_used(token: Model) -> None:
+    """Record that a token (a user's or a device's) was just used, at most once a minute."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         # update(), not save(): no race with a concurrent revoke overwriting revoked_at.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        type(token).objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
 
 
@@ -57,21 +58,30 @@ def tokens_of(user: AbstractBaseUser) -> QuerySet[ApiToken]:
 
 def revoke_token(prefix: str, *, user: AbstractBaseUser | None = None) -> ApiToken:
     """Revoke the live token with this prefix (of `user`'s tokens when given)."""
-    prefix = prefix.removeprefix(TOKEN_PREFIX)
-    tokens = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True)
-    if user is not None:
-        tokens = tokens.filter(user=user)
-    found = list(tokens[:2])
+    tokens = ApiToken.objects.all() if user is None else ApiToken.objects.filter(user=user)
+    return revoke_by_prefix(tokens, prefix.removeprefix(TOKEN_PREFIX))
+
+
+def revoke_by_prefix(tokens: QuerySet, prefix: str) -> Model:
+    """Revoke the one live token among `tokens` (users' or devices') with this prefix."""
+    found = list(tokens.filter(prefix=prefix, revoked_at__isnull=True)[:2])
     if not found:
         raise TokenError(f"no live token with prefix {prefix!r}")
     if len(found) > 1:
         # Eight characters of 256 bits rarely collide, but revoking the wrong one would be bad.
         raise TokenError(f"several live tokens share prefix {prefix!r}: revoke them in the admin")
-    revoke_tokens(ApiToken.objects.filter(pk=found[0].pk))
+    revoke_tokens(tokens.filter(pk=found[0].pk))
     found[0].refresh_from_db()
     return found[0]
 
 
-def revoke_tokens(tokens: QuerySet[ApiToken]) -> int:
+def revoke_tokens(tokens: QuerySet) -> int:
     """Revoke these tokens (those already revoked keep their date); returns how many."""
     return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def token_status(token: Model) -> str:
+    """'last used …  live' or '…  revoked …': one line of a token listing."""
+    used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+    state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "live"
+    return f"last used {used}  {state}"

@@ -1,7 +1,14 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cxm.org.tokens import TokenError, issue_token, revoke_token, tokens_of
+from cxm.org.tokens import (
+    TOKEN_PREFIX,
+    TokenError,
+    issue_token,
+    revoke_token,
+    token_status,
+    tokens_of,
+)
 
 
 class Command(BaseCommand):
@@ -12,7 +19,9 @@ class Command(BaseCommand):
         create = actions.add_parser("create", help="issue a token and print it once")
         create.add_argument("username")
         create.add_argument("name", help="what the token is for, e.g. 'replicator MSK-1'")
-        revoke = actions.add_parser("revoke", help="revoke the token with this prefix")
+        revoke = actions.add_parser(
+            "revoke", help="revoke the token with this prefix (cxm_…, as listed)"
+        )
         revoke.add_argument("prefix")
         listing = actions.add_parser("list", help="a user's tokens, by prefix")
         listing.add_argument("username")
@@ -41,11 +50,9 @@ class Command(BaseCommand):
         if not tokens:
             self.stdout.write(f"{username} has no tokens")
         for t in tokens:
-            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "live"
-            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
             self.stdout.write(
-                f"{t.prefix}…  {t.name}  created {t.created_at:%Y-%m-%d %H:%M}  "
-                f"last used {used}  {state}"
+                f"{TOKEN_PREFIX}{t.prefix}…  {t.name}  created {t.created_at:%Y-%m-%d %H:%M}  "
+                + token_status(t)
             )
 
 
