@@ -1,0 +1,3 @@
+from cxm_replicator.cli import main
+
+raise SystemExit(main())
