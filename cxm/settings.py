@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "cxm.org",
     "cxm.sales",
     "cxm.traffic",
+    "cxm.feedback",
     "cxm.devices",
     "cxm.imports",
     "cxm.reports",

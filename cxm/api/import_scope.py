@@ -115,4 +115,6 @@ def _store_field_stores(
 _STORE_RESOLVERS: dict[str, StoreResolver] = {
     "receipts": _receipt_stores,
     "traffic": _store_field_stores,
+    "presses": _store_field_stores,
+    "survey_responses": _store_field_stores,
 }

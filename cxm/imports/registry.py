@@ -3,6 +3,7 @@ any of them — used by `cxm import`, the API and the simulator."""
 
 from collections.abc import Callable, Iterable
 
+from cxm.feedback.importers import import_presses, import_survey_responses
 from cxm.imports.records import ImportResult, Record
 from cxm.org.importers import import_sellers, import_stores
 from cxm.org.models import Chain, Store
@@ -16,6 +17,8 @@ IMPORTERS: dict[str, Importer] = {
     "sellers": import_sellers,
     "receipts": import_receipts,
     "traffic": import_traffic,
+    "presses": import_presses,
+    "survey_responses": import_survey_responses,
 }
 
 

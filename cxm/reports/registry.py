@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from cxm.feedback.reports import csi_report, iel_report, nps_report
 from cxm.metrics.periods import Period
 from cxm.reports.filters import ReportFilter
 from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
@@ -11,6 +12,9 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "kpi": lambda flt, by, base: kpi_report(flt, by),
     "decomposition": lambda flt, by, base: decomposition_report(flt, base, by),
     "heatmap": lambda flt, by, base: conversion_heatmap(flt),
+    "nps": lambda flt, by, base: nps_report(flt, by),
+    "iel": lambda flt, by, base: iel_report(flt, by),
+    "csi": lambda flt, by, base: csi_report(flt),
 }
 
 

@@ -1,0 +1,207 @@
+"""Customer-voice reports — `nps`, `iel`, `csi` — for chain, region, store, seller and period,
+grouped like every other report. The CLI, the API and the pages build them here."""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q
+
+from cxm.feedback.banks import QUESTIONS
+from cxm.feedback.importers import setup_for
+from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Press, SurveyResponse
+from cxm.metrics.nps import (
+    NpsCounts,
+    adjusted_wald_interval,
+    compare_nps,
+    net_promoter_score,
+    nps_with_declines,
+)
+from cxm.metrics.periods import previous_period
+from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, share
+from cxm.org.models import Chain, Store
+from cxm.reports.filters import ReportFilter
+from cxm.reports.sales import _GROUP_FIELD, _regrouper, sales_figures
+
+_ANSWERED = Q(declined=False)
+_SURVEY_COUNTS = {
+    "promoters": Count("pk", filter=_ANSWERED & Q(nps__gte=9)),
+    "passives": Count("pk", filter=_ANSWERED & Q(nps__gte=7, nps__lte=8)),
+    "detractors": Count("pk", filter=_ANSWERED & Q(nps__lte=6)),
+    "declined": Count("pk", filter=Q(declined=True)),
+}
+
+
+def _chain(flt: ReportFilter) -> Chain | None:
+    store = Store.objects.filter(pk__in=flt.scope.store_ids).select_related("chain").first()
+    return store.chain if store else None
+
+
+def _window(model, flt: ReportFilter):
+    rows = model.objects.filter(
+        store_id__in=flt.store_ids(), day__gte=flt.period.start, day__lte=flt.period.end
+    )
+    seller_id = flt.seller_id()
+    return rows if seller_id is None else rows.filter(seller_id=seller_id)
+
+
+def _grouped(queryset, by: str | None, aggregates: dict) -> dict[tuple, dict[str, int]]:
+    """Aggregates per group key, week and month bucketed from days as the sales reports do."""
+    regroup = _regrouper(by)
+    totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(aggregates, 0))
+    values = queryset.values(*([_GROUP_FIELD[by]] if by else [])).annotate(**aggregates)
+    for row in values.order_by():
+        acc = totals[regroup(row)]
+        for name in aggregates:
+            acc[name] += row[name]
+    return totals
+
+
+def _receipts(flt: ReportFilter, by: str | None) -> dict[tuple, int]:
+    return {key: figures.receipts for key, figures in sales_figures(flt, by).items()}
+
+
+def _key_row(by: str | None, key: tuple) -> dict[str, Any]:
+    if by is None:
+        return {}
+    value = key[0]
+    return {by: value.isoformat() if isinstance(value, date) else value}
+
+
+def _sort_key(key: tuple) -> tuple:
+    return tuple((value is None, str(value) if value is not None else "") for value in key)
+
+
+def survey_counts(flt: ReportFilter, by: str | None) -> dict[tuple, dict[str, int]]:
+    return _grouped(_window(SurveyResponse, flt), by, _SURVEY_COUNTS)
+
+
+def nps_figures(counts: dict[str, int], receipts: int, min_n: int) -> dict[str, Any]:
+    """One row of NPS figures from promoter/passive/detractor/declined counts."""
+    nps = NpsCounts(counts["promoters"], counts["passives"], counts["detractors"])
+    interval = adjusted_wald_interval(nps)
+    return {
+        "responses": nps.respondents,
+        "declined": counts["declined"],
+        "promoters": nps.promoters,
+        "passives": nps.passives,
+        "detractors": nps.detractors,
+        "nps": net_promoter_score(nps),
+        "nps_ci_low": interval.low if interval else None,
+        "nps_ci_high": interval.high if interval else None,
+        "nps_with_declines": nps_with_declines(nps, counts["declined"]),
+        "receipts": receipts,
+        "response_coverage": share(nps.respondents + counts["declined"], receipts),
+        # The minimum-n rule: below it the figure is shown flagged, never as a plain number.
+        "min_n_met": nps.respondents >= min_n,
+    }
+
+
+def _counts_of(row: dict[str, Any]) -> NpsCounts:
+    return NpsCounts(row["promoters"], row["passives"], row["detractors"])
+
+
+def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
+    """NPS with its adjusted-Wald interval, NPS with declines and response coverage per group,
+    the total, and the test against the previous period of the same length."""
+    chain = _chain(flt)
+    min_n = setup_for(chain).min_responses if chain else 30
+    counts, receipts = survey_counts(flt, by), _receipts(flt, by)
+    empty = dict.fromkeys(_SURVEY_COUNTS, 0)
+    keys = set(counts) | set(receipts)
+    rows = [
+        {**_key_row(by, k), **nps_figures(counts.get(k, empty), receipts.get(k, 0), min_n)}
+        for k in sorted(keys, key=_sort_key)
+    ]
+    total = nps_figures(survey_counts(flt, None)[()], _receipts(flt, None)[()], min_n)
+    base = previous_period(flt.period)
+    before = nps_figures(
+        survey_counts(flt.shifted(base), None)[()], _receipts(flt.shifted(base), None)[()], min_n
+    )
+    test = compare_nps(_counts_of(total), _counts_of(before))
+    return {
+        "report": "nps",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "by": by,
+        "min_n": min_n,
+        "rows": rows,
+        "total": total,
+        "previous": {"from": base.start.isoformat(), "to": base.end.isoformat(), **before},
+        "change": None
+        if test is None
+        else {
+            "difference": test.difference,
+            "standard_error": test.standard_error,
+            "z": test.z,
+            "p_value": test.p_value,
+            "significant": test.significant,
+        },
+    }
+
+
+_PRESS_COUNTS = {
+    "positive": Count("pk", filter=Q(repeat=False, button__in=POSITIVE_BUTTONS)),
+    "negative": Count("pk", filter=Q(repeat=False, button__in=NEGATIVE_BUTTONS)),
+    "neutral": Count("pk", filter=Q(repeat=False, button="neutral")),
+    "repeat_presses": Count("pk", filter=Q(repeat=True)),
+}
+
+
+def iel_figures(counts: dict[str, int], receipts: int) -> dict[str, Any]:
+    return {
+        **counts,
+        "presses": counts["positive"] + counts["negative"] + counts["neutral"],
+        "receipts": receipts,
+        "iel": emotional_loyalty_index(counts["positive"], counts["negative"], receipts),
+    }
+
+
+def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
+    """ИЭЛ = 100·(positive − negative presses)/receipts in the same store, seller and time.
+    Repeat presses (within the chain's interval on one terminal) count nowhere."""
+    counts = _grouped(_window(Press, flt), by, _PRESS_COUNTS)
+    receipts = _receipts(flt, by)
+    empty = dict.fromkeys(_PRESS_COUNTS, 0)
+    keys = set(counts) | set(receipts)
+    rows = [
+        {**_key_row(by, k), **iel_figures(counts.get(k, empty), receipts.get(k, 0))}
+        for k in sorted(keys, key=_sort_key)
+    ]
+    total = _grouped(_window(Press, flt), None, _PRESS_COUNTS)[()]
+    return {
+        "report": "iel",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "by": by,
+        "rows": rows,
+        "total": iel_figures(total, _receipts(flt, None)[()]),
+    }
+
+
+def csi_report(flt: ReportFilter) -> dict[str, Any]:
+    """Top-2-box satisfaction per factor and the CSI, weighted by each factor's derived
+    importance (its correlation with the recommend score)."""
+    answered = _window(SurveyResponse, flt).filter(declined=False).exclude(answers={})
+    pairs = list(answered.values_list("answers", "nps"))
+    index = satisfaction_index([a for a, _ in pairs], [n for _, n in pairs])
+    rows = [
+        {
+            "factor": f.factor,
+            "dimension": QUESTIONS[f.factor].dimension if f.factor in QUESTIONS else None,
+            "question": QUESTIONS[f.factor].text if f.factor in QUESTIONS else f.factor,
+            "answers": f.n,
+            "csat": f.csat,
+            "mean": f.mean,
+            "importance": f.importance,
+            "weight": f.weight,
+        }
+        for f in index.factors
+    ]
+    return {
+        "report": "csi",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "rows": rows,
+        "csi": index.csi,
+    }

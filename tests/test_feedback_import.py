@@ -1,0 +1,166 @@
+"""`presses` and `survey_responses` through the import contract: `run_import`, the HTTP API
+and device push — bad records named by position and field, good ones kept, re-sends harmless."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from cxm.feedback.models import FeedbackSetup, Press, SurveyResponse
+from cxm.imports.records import read_payload
+from cxm.imports.registry import run_import
+from tests.factories import bearer, device_bearer, receipt
+
+
+def press(n: int, at: str = "2026-03-02T12:00:00+03:00", **extra) -> dict:
+    return {"id": f"p{n}", "store": "MSK-1", "at": at, "button": "excellent", **extra}
+
+
+def answer(n: int, **extra) -> dict:
+    record = {"id": f"s{n}", "store": "MSK-1", "at": "2026-03-02T12:05:00+03:00", "nps": 9}
+    return {**record, **extra}
+
+
+def rejections(result) -> list[tuple[str, str]]:
+    return [(r.position, r.field) for r in result.rejected]
+
+
+def test_presses_are_kept_once_and_bad_ones_named(chain):
+    records = [
+        press(1),
+        press(2, "2026-03-02T12:01:00+03:00", button="bad", seller="MSK-1-S1"),
+        press(3, button="superb"),
+        press(4, store="XX-9"),
+        press(5, seller="MSK-2-S1"),  # works in another store
+    ]
+    result = run_import("presses", chain, read_payload(records))
+    assert result.accepted == 2
+    assert rejections(result) == [("item 3", "button"), ("item 4", "store"), ("item 5", "seller")]
+    again = run_import("presses", chain, read_payload(records[:2]))
+    assert (again.accepted, again.duplicates) == (0, 2)
+    assert Press.objects.get(external_id="p2").seller.code == "MSK-1-S1"
+
+
+def test_repeat_presses_within_the_interval_count_nowhere(chain):
+    FeedbackSetup.objects.create(chain=chain, press_repeat_seconds=5)
+    flood = [press(i, f"2026-03-02T12:00:{i:02d}+03:00", terminal="till-1") for i in range(12)]
+    other_terminal = press(99, "2026-03-02T12:00:01+03:00", terminal="till-2")
+    result = run_import("presses", chain, read_payload([*flood, other_terminal]))
+    assert result.accepted == 13
+    counted = Press.objects.filter(repeat=False).order_by("at")
+    assert [p.external_id for p in counted] == ["p0", "p99", "p5", "p10"]
+    # A press queued offline arrives late; it lies within 5 s of a counted one: a repeat.
+    late = run_import(
+        "presses", chain, read_payload([press(50, "2026-03-02T11:59:57+03:00", terminal="till-1")])
+    )
+    assert late.accepted == 1 and Press.objects.get(external_id="p50").repeat
+
+
+def test_survey_answers_are_checked_field_by_field(chain):
+    records = [
+        answer(1, answers={"rsqs_personal_courtesy": 5}, comment="<script>alert(1)</script>"),
+        answer(2, nps=11),
+        answer(3, answers={"made_up": 4}),
+        answer(4, comment="x" * 1001),
+        answer(5, contact="+7 900 000-00-00"),
+        answer(6, declined=True, nps=None),
+        answer(7, declined=True, nps=3),
+        answer(8, answers={"sq_empathy": 6}),
+        answer(9, channel="fax"),
+    ]
+    result = run_import("survey_responses", chain, read_payload(records))
+    assert result.accepted == 2
+    assert rejections(result) == [
+        ("item 2", "nps"),
+        ("item 3", "answers.made_up"),
+        ("item 4", "comment"),
+        ("item 5", "contact"),
+        ("item 7", "nps"),
+        ("item 8", "answers.sq_empathy"),
+        ("item 9", "channel"),
+    ]
+    kept = SurveyResponse.objects.get(external_id="s1")
+    assert kept.comment == "<script>alert(1)</script>"  # plain text; pages escape it
+    assert SurveyResponse.objects.get(external_id="s6").nps is None
+
+
+def test_an_answer_is_tied_to_its_receipt_once(chain):
+    assert not run_import("receipts", chain, read_payload([receipt(7)])).rejected
+    tied = {"fn": "9999078900001234", "fd": 7}
+    records = [
+        answer(1, receipt=tied),
+        answer(2, receipt=tied),
+        answer(3, receipt={"fn": "9999078900001234", "fd": 8}),
+        answer(4, receipt=tied, store="MSK-2"),
+    ]
+    result = run_import("survey_responses", chain, read_payload(records))
+    assert result.accepted == 1
+    assert rejections(result) == [
+        ("item 2", "receipt"),
+        ("item 3", "receipt"),
+        ("item 4", "receipt"),
+    ]
+    kept = SurveyResponse.objects.get()
+    assert kept.receipt.fiscal_document_number == 7
+    assert kept.seller.code == "MSK-1-S1"  # the receipt's seller
+
+
+def test_the_api_imports_feedback_within_the_managers_scope(client, personas):
+    headers = bearer(personas["manager"])  # manager of MSK-2
+    mine = client.post(
+        "/api/v1/imports/survey_responses",
+        json.dumps([answer(1, store="MSK-2")]),
+        content_type="application/json",
+        **headers,
+    )
+    assert mine.status_code == 200 and mine.json()["accepted"] == 1
+    theirs = client.post(
+        "/api/v1/imports/presses",
+        json.dumps([press(1)]),
+        content_type="application/json",
+        **headers,
+    )
+    assert theirs.status_code == 403 and not Press.objects.exists()
+
+
+def test_a_terminal_pushes_its_stores_presses(client, chain):
+    headers = device_bearer("MSK-1", "terminal")
+    unnamed = press(1)
+    del unnamed["store"]
+    pushed = client.post(
+        "/api/v1/devices/events/presses", [unnamed], content_type="application/json", **headers
+    )
+    assert pushed.status_code == 200 and Press.objects.get().store.code == "MSK-1"
+    foreign = client.post(
+        "/api/v1/devices/events/presses",
+        [press(2, store="MSK-2")],
+        content_type="application/json",
+        **headers,
+    )
+    assert foreign.status_code == 403
+
+
+def test_cxm_import_reads_a_file_of_presses(chain, tmp_path):
+    path = tmp_path / "presses.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(press(i, f"2026-03-02T12:0{i}:00+03:00")) for i in range(3))
+    )
+    out = StringIO()
+    call_command("import", "presses", str(path), stdout=out)
+    assert "3 accepted" in out.getvalue()
+    assert Press.objects.count() == 3
+
+
+@pytest.mark.parametrize("kind", ["presses", "survey_responses"])
+def test_an_outsider_cannot_import_into_another_chain(client, personas, kind):
+    record = press(1) if kind == "presses" else answer(1)
+    response = client.post(
+        f"/api/v1/imports/{kind}",
+        json.dumps([record]),
+        content_type="application/json",
+        **bearer(personas["outsider"]),
+    )
+    # The outsider's import goes to their own chain, where store MSK-1 does not exist.
+    assert response.status_code == 422
+    assert response.json()["rejections"][0]["field"] == "store"

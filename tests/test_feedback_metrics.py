@@ -1,0 +1,100 @@
+"""NPS, ИЭЛ and CSI formulas against published worked examples and hand computations."""
+
+import numpy as np
+import pytest
+
+from cxm.metrics.nps import (
+    NpsCounts,
+    adjusted_wald_interval,
+    compare_nps,
+    count_scores,
+    net_promoter_score,
+    nps_variance,
+    nps_with_declines,
+    required_respondents,
+)
+from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, top_two_box
+
+
+def test_the_variance_matches_the_published_worked_example():
+    # stats.stackexchange "margin of error in a NPS result": 1/2 promoters, 1/6 detractors
+    # give NPS 1/3 and a per-respondent variance of 5/9.
+    assert nps_variance(1 / 2, 1 / 6) == pytest.approx(5 / 9)
+
+
+def test_scores_fall_into_promoters_passives_and_detractors():
+    counts = count_scores([10, 9, 8, 7, 6, 0])
+    assert counts == NpsCounts(promoters=2, passives=2, detractors=2)
+    assert net_promoter_score(counts) == 0
+    with pytest.raises(ValueError):
+        count_scores([11])
+
+
+def test_the_adjusted_wald_interval_follows_rocks_2016():
+    # 50 promoters, 30 passives, 20 detractors: p~ = 50.75/103, d~ = 20.75/103,
+    # var = p~ + d~ − (p~ − d~)² = 0.609341, se = √(var/103) = 0.076915, z = 1.959964.
+    interval = adjusted_wald_interval(NpsCounts(50, 30, 20))
+    assert interval.low == pytest.approx(14.051, abs=0.01)
+    assert interval.high == pytest.approx(44.201, abs=0.01)
+    assert interval.quantile == pytest.approx(1.959964, abs=1e-6)
+
+
+def test_small_samples_use_the_t_quantile():
+    interval = adjusted_wald_interval(NpsCounts(5, 3, 2))
+    assert interval.quantile == pytest.approx(2.262157, abs=1e-5)  # t(0.975, df=9)
+    assert -100 <= interval.low < interval.high <= 100
+    assert adjusted_wald_interval(NpsCounts()) is None
+
+
+def test_the_interval_covers_the_true_nps_about_95_percent_of_the_time():
+    rng = np.random.default_rng(7)
+    shares = (0.45, 0.35, 0.20)  # promoters, passives, detractors: true NPS 25
+    covered = 0
+    for p, pa, d in rng.multinomial(150, shares, size=1000):
+        interval = adjusted_wald_interval(NpsCounts(int(p), int(pa), int(d)))
+        covered += interval.low <= 25 <= interval.high
+    assert 930 <= covered <= 970
+
+
+def test_declines_count_in_the_denominator_only():
+    assert nps_with_declines(NpsCounts(50, 30, 20), declined=25) == pytest.approx(24.0)
+    assert nps_with_declines(NpsCounts(), declined=0) is None
+
+
+def test_two_periods_are_compared_with_a_wald_test():
+    # NPS 40 (n 100) against NPS 10 (n 100): se = 100·√(0.64/100 + 0.69/100) = 11.533.
+    result = compare_nps(NpsCounts(60, 20, 20), NpsCounts(40, 30, 30))
+    assert result.difference == pytest.approx(30.0)
+    assert result.standard_error == pytest.approx(11.5326, abs=1e-3)
+    assert result.p_value == pytest.approx(0.00929, abs=2e-4)
+    assert result.significant
+    assert not compare_nps(NpsCounts(11, 5, 4), NpsCounts(10, 5, 5)).significant
+
+
+def test_the_worst_case_sample_size_for_ten_points_is_385():
+    assert required_respondents(10) == 385
+
+
+def test_iel_is_net_positive_presses_per_hundred_receipts():
+    assert emotional_loyalty_index(30, 10, 400) == pytest.approx(5.0)
+    assert emotional_loyalty_index(3, 1, 0) is None
+
+
+def test_csat_is_the_top_two_box_share_not_the_mean():
+    assert top_two_box([5, 4, 3, 2, 1]) == pytest.approx(0.4)
+
+
+def test_csi_weights_factors_by_their_correlation_with_recommending():
+    recommend = [10, 9, 7, 5, 2, 0]
+    answers = [
+        {"a": 5, "b": 1},
+        {"a": 5, "b": 2},
+        {"a": 4, "b": 3},
+        {"a": 3, "b": 4},
+        {"a": 2, "b": 5},
+        {"a": 1, "b": 5},
+    ]
+    index = satisfaction_index(answers, recommend)
+    weights = {f.factor: f.weight for f in index.factors}
+    assert weights == {"a": pytest.approx(1.0), "b": 0.0}  # b goes against recommending
+    assert index.csi == pytest.approx(100 * (20 / 6) / 5)
