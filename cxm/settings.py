@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "cxm.dashboard",
     "cxm.api",
     "cxm.demo",
+    "cxm.replication",
 ]
 
 MIDDLEWARE = [

@@ -46,6 +46,10 @@ def check_kind_allowed(kind: str, scope: Scope) -> None:
     """Raise PermissionDenied unless the caller's role may send this kind at all."""
     if scope.role == Role.CHAIN_ADMIN:
         return
+    if scope.role == Role.REPLICATOR:
+        if kind != "receipts":
+            raise PermissionDenied(f"a replicator token sends receipts only, not {kind}")
+        return
     if kind in MASTER_DATA_KINDS:
         raise PermissionDenied(f"only a chain administrator may import {kind}")
     if scope.role not in FACT_SENDERS or kind not in _STORE_RESOLVERS:
@@ -63,7 +67,9 @@ def check_records_in_scope(
     """Raise PermissionDenied if any record is for a store outside the caller's scope.
     `records` is called (one more pass over the body) only for a partial scope."""
     check_kind_allowed(kind, scope)
-    if scope.role == Role.CHAIN_ADMIN:
+    if scope.role in (Role.CHAIN_ADMIN, Role.REPLICATOR):
+        # The importer finds stores by register within the caller's chain only: a
+        # replicator's receipt for another chain's register is rejected there, record by record.
         return
     outside = [
         position

@@ -7,6 +7,7 @@ from cxm.api import imports, org, reports, tokens
 from cxm.api.auth import API_AUTH
 from cxm.api.errors import install_error_handlers
 from cxm.devices import api as devices
+from cxm.replication import api as replication
 
 api = NinjaAPI(
     title="CXM API",
@@ -20,5 +21,5 @@ api = NinjaAPI(
     ),
 )
 install_error_handlers(api)
-for module in (org, imports, reports, tokens, devices):
+for module in (org, imports, reports, tokens, devices, replication):
     api.add_router("", module.router)

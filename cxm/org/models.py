@@ -113,6 +113,8 @@ class Role(models.TextChoices):
     REGIONAL_MANAGER = "regional_manager", _("Regional manager")
     STORE_MANAGER = "store_manager", _("Store manager")
     SELLER = "seller", _("Seller")
+    # An on-premises OFD replicator: sends its chain's receipts and heartbeats, sees nothing.
+    REPLICATOR = "replicator", _("OFD replicator")
 
 
 class Membership(models.Model):
@@ -132,7 +134,7 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_role_has_its_scope",
                 condition=(
-                    models.Q(role__in=["chain_admin", "analyst"])
+                    models.Q(role__in=["chain_admin", "analyst", "replicator"])
                     | models.Q(role="regional_manager", region__isnull=False)
                     | models.Q(role="store_manager", store__isnull=False)
                     | models.Q(role="seller", seller__isnull=False)

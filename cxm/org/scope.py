@@ -55,6 +55,9 @@ def _compute_scope(user) -> Scope:
     elif membership.role == Role.SELLER:
         stores = stores.filter(pk=membership.seller.store_id)
         seller_id = membership.seller_id
+    elif membership.role == Role.REPLICATOR:
+        # A replicator writes receipts (checked in cxm.api.import_scope) and reads no figures.
+        stores = stores.none()
     return Scope(
         role=membership.role,
         chain_id=membership.chain_id,
