@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "cxm.org",
     "cxm.sales",
     "cxm.traffic",
+    "cxm.staff",
     "cxm.feedback",
     "cxm.devices",
     "cxm.imports",
@@ -101,7 +102,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "cxm.dashboard.middleware.ChainLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -166,6 +167,12 @@ TASKS = {"default": {"BACKEND": env_str("CXM_TASKS_BACKEND", "django_tasks_db.Da
 
 # How many records an import writes in one transaction.
 CXM_IMPORT_BATCH = env_int("CXM_IMPORT_BATCH", 2000)
+
+# Consultation button: presses of one seller this close together are one consultation.
+CXM_CONSULTATION_REPEAT_SECONDS = env_int("CXM_CONSULTATION_REPEAT_SECONDS", 10)
+# Sales-failure matching: a consultation not followed by its seller's sale within this many
+# minutes (or before the seller's next consultation) is a failed one (сбой продаж).
+CXM_CONSULTATION_SALE_MINUTES = env_int("CXM_CONSULTATION_SALE_MINUTES", 40)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@
 facts are read-only, tokens show prefixes only, and category rule changes re-categorise."""
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import override_settings
@@ -18,10 +19,10 @@ DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"
 
 @pytest.fixture
 def staff(client, db):
-    """A superuser's browser asking for English, so messages can be matched by text."""
+    """A superuser's browser that chose English, so messages can be matched by text."""
     user = get_user_model().objects.create_superuser("root", password="pw-root")
     client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 
