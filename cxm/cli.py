@@ -4,7 +4,7 @@ report, simulate), without a manage.py."""
 import os
 import sys
 
-from cxm.paths import data_dir
+from cxm.paths import DEMO_OWNS_DATABASE, data_dir
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,13 +18,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _prepare_demo() -> None:
-    """The demo gets a fresh database of its own, never the installation's real one."""
+    """The demo gets a database of its own, never the installation's real one; the command
+    empties it once its arguments are known to be good (so `cxm demo --help` keeps it)."""
     if "CXM_DATABASE_URL" in os.environ:
         return
-    demo_dir = data_dir() / "demo"
-    os.environ["CXM_DATA_DIR"] = str(demo_dir)
-    for name in ("cxm.sqlite3", "cxm.sqlite3-wal", "cxm.sqlite3-shm"):
-        (demo_dir / name).unlink(missing_ok=True)
+    os.environ["CXM_DATA_DIR"] = str(data_dir() / "demo")
+    os.environ[DEMO_OWNS_DATABASE] = "1"
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 from waitress import serve
 
 from cxm.demo.loading import create_demo_users, load_simulation
 from cxm.demo.simulator import SimulationConfig
+from cxm.paths import DEMO_OWNS_DATABASE
 from cxm.wsgi import application
 
 
@@ -28,6 +31,8 @@ class Command(BaseCommand):
     def handle(self, host, port, stores, days, seed, password, no_serve, **options):
         say = self.stdout.write
         say(f"Database: {settings.DATABASES['default']['NAME']}")
+        if os.environ.get(DEMO_OWNS_DATABASE):
+            _empty_sqlite_database()
         call_command("migrate", verbosity=0)
         config = SimulationConfig(stores=stores, days=days, seed=seed)
         chain, _, _ = load_simulation(config, progress=say)
@@ -52,3 +57,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in as {usernames[0]} / {password}")
         self.stdout.write(f"Other roles, same password: {', '.join(usernames[1:])}")
         self.stdout.write("Press Ctrl+C to stop.\n")
+
+
+def _empty_sqlite_database() -> None:
+    """A fresh start for every demo run: remove the demo's own SQLite file and its journals."""
+    connection.close()
+    name = Path(settings.DATABASES["default"]["NAME"])
+    for path in (name, name.with_name(name.name + "-wal"), name.with_name(name.name + "-shm")):
+        path.unlink(missing_ok=True)
