@@ -123,4 +123,6 @@ _STORE_RESOLVERS: dict[str, StoreResolver] = {
     "traffic": _store_field_stores,
     "presses": _store_field_stores,
     "survey_responses": _store_field_stores,
+    "consultations": _store_field_stores,
+    "checklists": _store_field_stores,
 }

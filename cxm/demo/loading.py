@@ -12,6 +12,7 @@ from cxm.imports.records import ImportResult, Record, read_payload
 from cxm.imports.registry import run_import
 from cxm.org.models import Chain, Membership, Role, Seller, Store
 from cxm.org.services import default_chain
+from cxm.staff.demo import load_staff
 
 Progress = Callable[[str], None]
 
@@ -39,6 +40,7 @@ def load_simulation(
         progress(
             f"{kind}: {results[kind].accepted} accepted, {len(results[kind].rejected)} rejected"
         )
+    results.update(load_staff(chain, simulated, progress))
     return chain, simulated, results
 
 

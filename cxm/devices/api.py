@@ -28,7 +28,7 @@ from cxm.org.scope import Scope
 from cxm.org.tokens import TokenError
 
 # The import kinds a device may push: events that happen in its store, never master data.
-DEVICE_EVENT_KINDS = ("traffic", "presses")
+DEVICE_EVENT_KINDS = ("traffic", "consultations", "presses")
 DeviceEventKind = Enum("DeviceEventKind", {k: k for k in DEVICE_EVENT_KINDS}, type=str)  # type: ignore[misc]
 
 

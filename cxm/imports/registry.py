@@ -8,6 +8,7 @@ from cxm.imports.records import ImportResult, Record
 from cxm.org.importers import import_sellers, import_stores
 from cxm.org.models import Chain, Store
 from cxm.sales.importers import import_receipts
+from cxm.staff.importers import import_checklists, import_consultations
 from cxm.traffic.importers import import_traffic
 
 Importer = Callable[..., ImportResult]
@@ -19,6 +20,8 @@ IMPORTERS: dict[str, Importer] = {
     "traffic": import_traffic,
     "presses": import_presses,
     "survey_responses": import_survey_responses,
+    "consultations": import_consultations,
+    "checklists": import_checklists,
 }
 
 

@@ -7,6 +7,7 @@ from cxm.feedback.reports import csi_report, iel_report, nps_report
 from cxm.metrics.periods import Period
 from cxm.reports.filters import ReportFilter
 from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
+from cxm.staff.reports import compliance_report, failures_report, sellers_report
 
 REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "kpi": lambda flt, by, base: kpi_report(flt, by),
@@ -15,6 +16,9 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "nps": lambda flt, by, base: nps_report(flt, by),
     "iel": lambda flt, by, base: iel_report(flt, by),
     "csi": lambda flt, by, base: csi_report(flt),
+    "sellers": lambda flt, by, base: sellers_report(flt, by),
+    "failures": lambda flt, by, base: failures_report(flt, by),
+    "compliance": lambda flt, by, base: compliance_report(flt, by),
 }
 
 

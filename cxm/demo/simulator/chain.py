@@ -76,6 +76,11 @@ class SimulatedChain:
     def _plans(self) -> Iterator[tuple[DayTraffic, DayPlan]]:
         return iter_day_plans(self._models, self._arrays, self.dates, self.config.seed)
 
+    def iter_plans(self) -> Iterator[tuple[DayTraffic, DayPlan]]:
+        """Each store-day's traffic and receipts as arrays, for simulators built on them
+        (consultations in cxm.demo.simulator.staff)."""
+        return self._plans()
+
     def iter_traffic(self) -> Iterator[dict]:
         """Traffic records, one per store per opening hour."""
         zones = [ZoneInfo(s["timezone"]) for s in self.stores]

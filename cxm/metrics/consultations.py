@@ -1,0 +1,112 @@
+"""Sales-failure matching (диагностика сбоев продаж), as a vectorised as-of join.
+
+A consultation is converted when a sale receipt of its seller is printed at or after its
+start and before whichever comes first: the seller's next consultation start, or the start
+plus a time limit. Everything else is a failed consultation (сбой продаж). Because the
+window ends at the seller's next start, a receipt can convert at most one consultation.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class MatchQuality:
+    """How well detected failures agree with known ones (the simulator's truth)."""
+
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positives + self.false_positives
+        return self.true_positives / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        actual = self.true_positives + self.false_negatives
+        return self.true_positives / actual if actual else 1.0
+
+
+def match_consultations(
+    consultations: pd.DataFrame, sales: pd.DataFrame, limit: pd.Timedelta
+) -> pd.DataFrame:
+    """Match consultations (`id`, `seller`, `started_at`) to sale receipts (`id`, `seller`,
+    `at`; returns excluded by the caller). Returns one row per consultation, in input order:
+    `id`, `converted` (bool) and `receipt` (the converting receipt's id, or <NA>).
+
+    `consultations` must hold every consultation of its sellers in the time span matched, so
+    that each one's next start is known."""
+    c = consultations[["id", "seller", "started_at"]].copy()
+    c["_order"] = np.arange(len(c))
+    c = c.sort_values(["seller", "started_at", "_order"], kind="stable")
+    c["next_start"] = c.groupby("seller", sort=False)["started_at"].shift(-1)
+    deadline = c["started_at"] + limit
+    c["deadline"] = deadline.where(c["next_start"].isna(), np.minimum(deadline, c["next_start"]))
+    s = sales[["id", "seller", "at"]].rename(columns={"id": "receipt"}).sort_values("at")
+    c = c.sort_values("started_at", kind="stable")
+    # The first sale of the same seller at or after the start (a forward as-of join).
+    joined = pd.merge_asof(
+        c,
+        s,
+        left_on="started_at",
+        right_on="at",
+        by="seller",
+        direction="forward",
+        allow_exact_matches=True,
+    )
+    converted = joined["at"].notna() & (joined["at"] < joined["deadline"])
+    out = pd.DataFrame(
+        {
+            "id": joined["id"].to_numpy(),
+            "converted": converted.to_numpy(),
+            "receipt": joined["receipt"].where(converted).astype("Int64").to_numpy(),
+            "_order": joined["_order"].to_numpy(),
+        }
+    )
+    return out.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+
+
+def repeated_presses(seller: np.ndarray, started: np.ndarray, interval_s: float) -> np.ndarray:
+    """A mask of presses that repeat the same seller's previous press within `interval_s`
+    seconds (a double press is one consultation). Inputs must be sorted by seller, then time;
+    `started` in seconds."""
+    same_seller = np.zeros(len(seller), dtype=bool)
+    same_seller[1:] = seller[1:] == seller[:-1]
+    gap = np.full(len(started), np.inf)
+    gap[1:] = np.diff(started.astype(float))
+    return same_seller & (gap < interval_s)
+
+
+def failure_quality(detected: pd.Series, actual: pd.Series) -> MatchQuality:
+    """Compare detected failures with true ones; both boolean Series indexed by
+    consultation id (True = failed)."""
+    detected, actual = detected.align(actual, join="inner")
+    return MatchQuality(
+        true_positives=int((detected & actual).sum()),
+        false_positives=int((detected & ~actual).sum()),
+        false_negatives=int((~detected & actual).sum()),
+    )
+
+
+@dataclass(frozen=True)
+class ActivityFigures:
+    """A seller's (or store's) process figures over a period."""
+
+    consultations: int
+    converted: int  # consultations followed by a sale
+    failed: int  # matched and not followed by a sale (сбой продаж)
+    traffic: int | None  # visitors during the seller's shifts (the store's for a store)
+
+    @property
+    def coverage(self) -> float | None:
+        """Уровень охвата: consultations per visitor."""
+        return self.consultations / self.traffic if self.traffic else None
+
+    @property
+    def consultation_conversion(self) -> float | None:
+        matched = self.converted + self.failed
+        return self.converted / matched if matched else None

@@ -1,0 +1,272 @@
+"""Imports of the contract kinds `consultations` and `checklists` (DESIGN.md §2).
+
+Both are idempotent by `id`. A consultation whose seller pressed the button again within
+CXM_CONSULTATION_REPEAT_SECONDS of another of their consultations is the same consultation
+(a double press) and counts as a duplicate. Times more than a few minutes in the future are
+rejected: a device with a wrong clock must not invent tomorrow's figures."""
+
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cxm.imports import fields
+from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
+from cxm.metrics.compliance import AnswerError, score_checklist
+from cxm.org.models import Chain, Seller, Store
+from cxm.staff.matching import refresh_matches
+from cxm.staff.models import (
+    Checklist,
+    ChecklistAnswer,
+    ChecklistItem,
+    ChecklistTemplate,
+    Consultation,
+    Source,
+)
+from cxm.staff.services import item_specs
+
+# Clocks of tablets and buttons drift; beyond this a time is wrong, not early.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+class _Directory:
+    """Stores and sellers of a chain by code, looked up once per import."""
+
+    def __init__(self, chain: Chain, default_store: Store | None):
+        self.stores = {s.code: s for s in Store.objects.filter(chain=chain)}
+        self.sellers = {s.code: s for s in Seller.objects.filter(chain=chain)}
+        self.default_store = default_store
+
+    def store(self, data: dict) -> Store:
+        code = data.get("store")
+        store = self.stores.get(str(code)) if code else self.default_store
+        if store is None:
+            raise RecordError("store", f"unknown store {code!r}" if code else "is required")
+        return store
+
+    def seller(self, data: dict, *, required: bool) -> Seller | None:
+        code = fields.text(data, "seller", required=required, max_length=40)
+        if not code:
+            return None
+        seller = self.sellers.get(code)
+        if seller is None:
+            raise RecordError("seller", f"unknown seller {code!r}")
+        return seller
+
+
+def _past_moment(data: dict, name: str, store: Store) -> datetime:
+    at = fields.moment(data, name, store.tz)
+    if at > timezone.now() + CLOCK_TOLERANCE:
+        raise RecordError(name, f"{data[name]} is in the future: check the device's clock")
+    return at
+
+
+def import_consultations(
+    chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
+) -> ImportResult:
+    directory = _Directory(chain, default_store)
+    touched: set[tuple[int, object]] = set()
+
+    def handle(batch: list[Record], result: ImportResult) -> None:
+        rows: dict[str, Consultation] = {}
+        for record in batch:
+            try:
+                row = _consultation(chain, record.data, directory)
+            except RecordError as exc:
+                result.reject(record.position, exc.field, exc.message)
+                continue
+            if row.code in rows:
+                result.duplicates += 1
+            else:
+                rows[row.code] = row
+        fresh = _drop_known(chain, rows, result)
+        with transaction.atomic():
+            Consultation.objects.bulk_create(fresh)
+        result.accepted += len(fresh)
+        touched.update((c.store_id, c.day) for c in fresh)
+
+    result = run_in_batches("consultations", records, settings.CXM_IMPORT_BATCH, handle)
+    _refresh(touched)
+    return result
+
+
+def _consultation(chain: Chain, data: dict, directory: _Directory) -> Consultation:
+    code = fields.text(data, "id", max_length=100)
+    store = directory.store(data)
+    seller = directory.seller(data, required=True)
+    started = _past_moment(data, "started_at", store)
+    ended = _past_moment(data, "ended_at", store) if data.get("ended_at") else None
+    if ended is not None and ended < started:
+        raise RecordError("ended_at", "is before started_at")
+    local = started.astimezone(store.tz)
+    return Consultation(
+        chain=chain,
+        code=code,
+        store=store,
+        seller=seller,
+        started_at=started.astimezone(UTC),
+        ended_at=ended.astimezone(UTC) if ended else None,
+        day=local.date(),
+        hour=local.hour,
+    )
+
+
+def _drop_known(
+    chain: Chain, rows: dict[str, Consultation], result: ImportResult
+) -> list[Consultation]:
+    """New consultations only: neither an id already stored nor a repeat press."""
+    known = set(
+        Consultation.objects.filter(chain=chain, code__in=list(rows)).values_list("code", flat=True)
+    )
+    candidates = [row for code, row in rows.items() if code not in known]
+    result.duplicates += len(rows) - len(candidates)
+    if not candidates:
+        return []
+    repeat = timedelta(seconds=settings.CXM_CONSULTATION_REPEAT_SECONDS)
+    starts = [c.started_at for c in candidates]
+    kept: dict[int, list[datetime]] = defaultdict(list)
+    for seller_id, started in Consultation.objects.filter(
+        seller_id__in={c.seller_id for c in candidates},
+        started_at__gte=min(starts) - repeat,
+        started_at__lte=max(starts) + repeat,
+    ).values_list("seller_id", "started_at"):
+        kept[seller_id].append(started)
+    for times in kept.values():
+        times.sort()
+    fresh = []
+    for row in sorted(candidates, key=lambda c: c.started_at):
+        times = kept[row.seller_id]
+        i = bisect_left(times, row.started_at)
+        near = [t for t in times[max(i - 1, 0) : i + 1] if abs(t - row.started_at) < repeat]
+        if near:
+            result.duplicates += 1  # a double press: the same consultation
+            continue
+        times.insert(i, row.started_at)
+        fresh.append(row)
+    return fresh
+
+
+def _refresh(touched: set[tuple[int, object]]) -> None:
+    by_store: dict[int, list] = defaultdict(list)
+    for store_id, day in touched:
+        by_store[store_id].append(day)
+    for store_id, days in by_store.items():
+        # The day before too: its last consultation's window may end at today's first one.
+        refresh_matches([store_id], min(days) - timedelta(days=1), max(days))
+
+
+def import_checklists(
+    chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
+) -> ImportResult:
+    directory = _Directory(chain, default_store)
+    templates = _Templates(chain)
+
+    def handle(batch: list[Record], result: ImportResult) -> None:
+        rows: dict[str, tuple[Checklist, list[ChecklistAnswer]]] = {}
+        for record in batch:
+            try:
+                checklist, answers = _checklist(chain, record.data, directory, templates)
+            except RecordError as exc:
+                result.reject(record.position, exc.field, exc.message)
+                continue
+            if checklist.code in rows:
+                result.duplicates += 1
+            else:
+                rows[checklist.code] = (checklist, answers)
+        known = set(
+            Checklist.objects.filter(chain=chain, code__in=list(rows)).values_list(
+                "code", flat=True
+            )
+        )
+        fresh = [pair for code, pair in rows.items() if code not in known]
+        result.duplicates += len(rows) - len(fresh)
+        with transaction.atomic():
+            saved = Checklist.objects.bulk_create([c for c, _ in fresh])
+            for checklist, (_, answers) in zip(saved, fresh, strict=True):
+                for answer in answers:
+                    answer.checklist_id = checklist.pk
+            ChecklistAnswer.objects.bulk_create([a for _, answers in fresh for a in answers])
+        result.accepted += len(fresh)
+
+    return run_in_batches("checklists", records, settings.CXM_IMPORT_BATCH, handle)
+
+
+class _Templates:
+    """Template versions and their items, looked up once per import."""
+
+    def __init__(self, chain: Chain):
+        self.chain = chain
+        self.items: dict[int, tuple[list, dict[str, ChecklistItem]]] = {}
+
+    def find(self, data: dict) -> ChecklistTemplate:
+        code = fields.text(data, "template", max_length=60)
+        versions = ChecklistTemplate.objects.filter(chain=self.chain, code=code)
+        if data.get("template_version") not in (None, ""):
+            versions = versions.filter(version=fields.integer(data, "template_version", minimum=1))
+        template = versions.first()
+        if template is None:
+            raise RecordError("template", f"unknown checklist template {code!r}")
+        if template.pk not in self.items:
+            by_code = {i.code: i for i in template.items.all()}
+            self.items[template.pk] = (item_specs(template), by_code)
+        return template
+
+
+def _checklist(
+    chain: Chain, data: dict, directory: _Directory, templates: _Templates
+) -> tuple[Checklist, list[ChecklistAnswer]]:
+    code = fields.text(data, "id", max_length=100)
+    store = directory.store(data)
+    seller = directory.seller(data, required=False)
+    at = _past_moment(data, "at", store)
+    template = templates.find(data)
+    answers = fields.mapping(data, "answers")
+    if not answers:
+        raise RecordError("answers", "is required: {item code: yes|no|na or points}")
+    specs, items = templates.items[template.pk]
+    try:
+        score = score_checklist(specs, answers)
+    except AnswerError as exc:
+        raise RecordError(f"answers.{exc.item}", str(exc)) from None
+    source = fields.text(data, "source", required=False, max_length=20) or Source.VISIT
+    if source not in Source.values:
+        raise RecordError("source", f"must be one of {', '.join(Source.values)}, got {source!r}")
+    checklist = Checklist(
+        chain=chain,
+        code=code,
+        store=store,
+        seller=seller,
+        at=at.astimezone(UTC),
+        day=at.astimezone(store.tz).date(),
+        template=template,
+        evaluator=fields.text(data, "evaluator", required=False),
+        source=source,
+        consultation=_consultation_of(chain, data),
+        earned=score.earned,
+        possible=score.possible,
+        critical_failed=score.critical_failed,
+    )
+    rows = [
+        ChecklistAnswer(
+            item=items[s.code],
+            answer=str(answers[s.code]).strip().lower(),
+            earned=s.earned,
+            possible=s.possible,
+        )
+        for s in score.items
+    ]
+    return checklist, rows
+
+
+def _consultation_of(chain: Chain, data: dict) -> Consultation | None:
+    code = fields.text(data, "consultation", required=False, max_length=100)
+    if not code:
+        return None
+    consultation = Consultation.objects.filter(chain=chain, code=code).first()
+    if consultation is None:
+        raise RecordError("consultation", f"unknown consultation {code!r}")
+    return consultation

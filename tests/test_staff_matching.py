@@ -1,0 +1,209 @@
+"""Sales-failure matching (сбой продаж): the as-of join on its edge cases, kept up to date
+per store-day in the database, and checked against the simulator's ground truth."""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxm.demo.loading import load_simulation
+from cxm.demo.simulator import SimulationConfig, simulate_chain
+from cxm.demo.simulator.staff import StaffSimulation
+from cxm.imports.records import read_payload
+from cxm.imports.registry import run_import
+from cxm.metrics.consultations import failure_quality, match_consultations
+from cxm.org.models import Store
+from cxm.staff.models import Consultation
+from cxm.staff.reports import consultations_in
+from tests.factories import receipt
+
+LIMIT = pd.Timedelta(minutes=40)
+
+
+def _frame(rows, columns):
+    frame = pd.DataFrame(rows, columns=columns)
+    frame[columns[2]] = pd.to_datetime(frame[columns[2]], utc=True)
+    return frame
+
+
+def _match(consultations, sales):
+    c = _frame(consultations, ["id", "seller", "started_at"])
+    s = _frame(sales, ["id", "seller", "at"])
+    out = match_consultations(c, s, LIMIT)
+    return dict(zip(out["id"], out["converted"], strict=True))
+
+
+def test_a_sale_converts_the_consultation_before_it_and_not_a_later_one():
+    result = _match(
+        [("a", 1, "2026-03-02T10:00Z"), ("b", 1, "2026-03-02T11:00Z")],
+        [(1, 1, "2026-03-02T10:15Z")],
+    )
+    assert result == {"a": True, "b": False}
+
+
+def test_overlapping_consultations_of_one_seller_the_sale_goes_to_the_latest():
+    # b starts while a is still going on: a's window closes at b's start.
+    result = _match(
+        [("a", 1, "2026-03-02T10:00Z"), ("b", 1, "2026-03-02T10:05Z")],
+        [(1, 1, "2026-03-02T10:10Z")],
+    )
+    assert result == {"a": False, "b": True}
+
+
+def test_a_receipt_before_the_first_consultation_converts_nothing():
+    result = _match([("a", 1, "2026-03-02T10:00Z")], [(1, 1, "2026-03-02T09:59Z")])
+    assert result == {"a": False}
+
+
+def test_a_sale_after_the_time_limit_is_not_the_consultations():
+    result = _match(
+        [("a", 1, "2026-03-02T10:00Z"), ("b", 1, "2026-03-02T12:00Z")],
+        [(1, 1, "2026-03-02T10:41Z"), (2, 1, "2026-03-02T12:39Z")],
+    )
+    assert result == {"a": False, "b": True}
+
+
+def test_another_sellers_sale_does_not_convert():
+    assert _match([("a", 1, "2026-03-02T10:00Z")], [(1, 2, "2026-03-02T10:05Z")]) == {"a": False}
+
+
+def _sales_frame(chain) -> pd.DataFrame:
+    """The simulator's sale receipts with their sellers, straight from its arrays."""
+    parts = []
+    for _, plan in chain.iter_plans():
+        store = chain.stores[plan.store]
+        midnight = datetime.combine(plan.day, time(), tzinfo=ZoneInfo(store["timezone"]))
+        sale = (plan.operation == 1) & (plan.seller >= 0)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "seller": [chain.sellers[i]["code"] for i in plan.seller[sale].tolist()],
+                    "at": pd.Timestamp(midnight) + pd.to_timedelta(plan.time_s[sale], unit="s"),
+                }
+            )
+        )
+    sales = pd.concat(parts, ignore_index=True)
+    sales["at"] = pd.to_datetime(sales["at"], utc=True)
+    sales["id"] = np.arange(len(sales))
+    return sales
+
+
+def test_failed_consultations_are_found_on_a_simulated_chain_of_20_stores_and_60_days():
+    chain = simulate_chain(SimulationConfig(stores=20, days=60, seed=11, end_date=date(2026, 3, 1)))
+    days = list(StaffSimulation(chain).iter_days())  # one pass: records and truth together
+    consultations = pd.DataFrame([c for day in days for c in day.consultations])
+    truth = {code: failed for day in days for code, failed in day.failed.items()}
+    consultations["started_at"] = pd.to_datetime(consultations["started_at"], utc=True)
+    matched = match_consultations(consultations, _sales_frame(chain), LIMIT)
+    detected = pd.Series(~matched["converted"].to_numpy(), index=matched["id"])
+    quality = failure_quality(detected, pd.Series(truth))
+    assert quality.true_positives > 50_000
+    assert quality.precision >= 0.97 and quality.recall >= 0.97, quality
+
+
+@pytest.fixture
+def staff_day(chain):
+    """Consultations of MSK-1-S1 on 2 March: 10:00 (sold 10:20), 11:00 (returned, no sale),
+    12:00 (nothing)."""
+    consultations = [
+        {"id": f"c{n}", "store": "MSK-1", "seller": "MSK-1-S1", "started_at": at}
+        for n, at in enumerate(
+            ["2026-03-02T10:00:00+03:00", "2026-03-02T11:00:00+03:00", "2026-03-02T12:00:00+03:00"],
+            start=1,
+        )
+    ]
+    receipts = [
+        receipt(1, when="2026-03-02T10:20:00"),
+        receipt(2, operation=2, when="2026-03-02T11:10:00"),
+    ]
+    assert not run_import("receipts", chain, read_payload(receipts)).rejected
+    assert not run_import("consultations", chain, read_payload(consultations)).rejected
+    return chain
+
+
+def _outcomes(**filters):
+    return dict(Consultation.objects.filter(**filters).values_list("code", "converted"))
+
+
+def test_a_return_does_not_convert_and_imported_consultations_are_matched(staff_day):
+    assert _outcomes() == {"c1": True, "c2": False, "c3": False}
+    assert Consultation.objects.get(code="c1").receipt.fiscal_document_number == 1
+
+
+def test_a_receipt_arriving_later_rematches_its_store_day_when_read(staff_day, personas):
+    from cxm.metrics.periods import Period
+    from cxm.org.scope import scope_for
+    from cxm.reports.filters import ReportFilter
+
+    assert not run_import(
+        "receipts", staff_day, read_payload([receipt(3, when="2026-03-02T12:05:00")])
+    ).rejected
+    flt = ReportFilter(scope_for(personas["admin"]), Period(date(2026, 3, 2), date(2026, 3, 2)))
+    assert dict(consultations_in(flt).values_list("code", "converted"))["c3"] is True
+
+
+def test_a_consultation_near_midnight_in_the_stores_time_zone(chain):
+    # Novosibirsk is UTC+7: 23:50 local on 2 March is 16:50 UTC; the sale at 00:10 local
+    # belongs to 3 March, yet it converts the consultation of 2 March.
+    assert not run_import(
+        "receipts",
+        chain,
+        read_payload(
+            [
+                receipt(
+                    1,
+                    "0000000000000003",
+                    when="2026-03-03T00:10:00",
+                    operator="Кузнецов Илья Андреевич",
+                )
+            ]
+        ),
+    ).rejected
+    result = run_import(
+        "consultations",
+        chain,
+        read_payload(
+            [
+                {
+                    "id": "n1",
+                    "store": "NSK-1",
+                    "seller": "NSK-1-S1",
+                    "started_at": "2026-03-02T23:50:00",
+                }
+            ]
+        ),
+    )
+    assert not result.rejected
+    consultation = Consultation.objects.get(code="n1")
+    assert consultation.day == date(2026, 3, 2) and consultation.hour == 23
+    assert consultation.converted is True
+
+
+def test_a_seller_on_two_stores_is_matched_in_each(chain):
+    # MSK-1-S1 helps out at MSK-2 in the afternoon; her receipts there carry her name.
+    receipts = [
+        receipt(1, when="2026-03-02T10:10:00"),
+        receipt(2, "0000000000000002", when="2026-03-02T15:10:00"),
+    ]
+    assert not run_import("receipts", chain, read_payload(receipts)).rejected
+    consultations = [
+        {"id": "m1", "store": "MSK-1", "seller": "MSK-1-S1", "started_at": "2026-03-02T10:00:00"},
+        {"id": "m2", "store": "MSK-2", "seller": "MSK-1-S1", "started_at": "2026-03-02T15:00:00"},
+        {"id": "m3", "store": "MSK-2", "seller": "MSK-1-S1", "started_at": "2026-03-02T16:00:00"},
+    ]
+    assert not run_import("consultations", chain, read_payload(consultations)).rejected
+    assert _outcomes() == {"m1": True, "m2": True, "m3": False}
+    assert Consultation.objects.get(code="m2").store == Store.objects.get(code="MSK-2")
+
+
+def test_the_demo_chain_loaded_through_the_contract_matches_the_truth(db):
+    config = SimulationConfig(stores=2, days=5, seed=5, end_date=date(2026, 3, 1))
+    _, simulated, results = load_simulation(config)
+    assert not results["consultations"].rejected and not results["checklists"].rejected
+    truth = StaffSimulation(simulated).truth()
+    assert results["consultations"].accepted == len(truth.failed)
+    detected = pd.Series({code: not ok for code, ok in _outcomes().items()})
+    quality = failure_quality(detected, pd.Series(truth.failed))
+    assert quality.precision >= 0.97 and quality.recall >= 0.95, quality
