@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cxm.demo.simulator import SimulatedChain, SimulationConfig, simulate_chain
+from cxm.feedback.demo import load_voice
 from cxm.imports.records import ImportResult, Record, read_payload
 from cxm.imports.registry import run_import
 from cxm.org.models import Chain, Membership, Role, Seller, Store
@@ -40,6 +41,7 @@ def load_simulation(
         progress(
             f"{kind}: {results[kind].accepted} accepted, {len(results[kind].rejected)} rejected"
         )
+    results.update(load_voice(chain, simulated, progress))
     results.update(load_staff(chain, simulated, progress))
     return chain, simulated, results
 

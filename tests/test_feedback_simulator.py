@@ -1,0 +1,69 @@
+"""The simulated customer voice against its ground truth: imported through the contract, the
+reports give back the planted counts, ИЭЛ and driver, and the NPS interval covers the true
+NPS about 95 % of the time."""
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from cxm.demo.loading import load_simulation
+from cxm.demo.simulator import SimulationConfig, simulate_chain
+from cxm.demo.simulator.feedback import DRIVER, recommend_scores, simulate_voice, true_nps
+from cxm.metrics.nps import NpsCounts, adjusted_wald_interval, count_scores
+from cxm.metrics.periods import Period
+from cxm.org.cli import operator_scope
+from cxm.reports.filters import ReportFilter
+from cxm.reports.registry import build_report
+
+CONFIG = SimulationConfig(stores=3, sellers_per_store=3, days=14, seed=11)
+
+
+@pytest.fixture(scope="module")
+def voice():
+    return simulate_voice(simulate_chain(CONFIG))
+
+
+def test_the_voice_is_deterministic_from_the_seed(voice):
+    again, _ = simulate_voice(simulate_chain(CONFIG))
+    assert again == voice[0]
+    assert voice[0]["presses"] and voice[0]["survey_responses"]
+
+
+def test_reports_recover_the_simulated_truth(db):
+    chain, simulated, results = load_simulation(CONFIG)
+    assert not results["presses"].rejected and not results["survey_responses"].rejected
+    _, truth = simulate_voice(simulated)
+    # Answers come up to three hours after the sale: the last evening's fall on the next day.
+    period = Period(simulated.start_date, simulated.end_date + timedelta(days=1))
+    flt = ReportFilter(operator_scope(chain), period)
+    nps = {row["store"]: row for row in build_report("nps", flt, by="store")["rows"]}
+    iel = {row["store"]: row for row in build_report("iel", flt, by="store")["rows"]}
+    for store in truth.store_nps:
+        assert nps[store]["responses"] == truth.responses[store]
+        assert nps[store]["declined"] == truth.declined[store]
+        assert iel[store]["receipts"] == truth.receipts[store]
+        assert iel[store]["iel"] == pytest.approx(truth.iel(store))
+    factors = build_report("csi", flt)["rows"]
+    heaviest = max(factors, key=lambda f: f["weight"])
+    assert heaviest["factor"] == DRIVER
+
+
+def test_the_interval_covers_the_true_store_nps_93_to_97_percent_of_1000_samples():
+    rng = np.random.default_rng(3)
+    mood = 0.2
+    target = true_nps(mood)
+    covered = 0
+    for _ in range(1000):
+        scores = recommend_scores(rng.normal(mood, 1.0, size=120), rng)
+        interval = adjusted_wald_interval(count_scores(scores.tolist()))
+        covered += interval.low <= target <= interval.high
+    assert 930 <= covered <= 970
+
+
+def test_the_true_nps_formula_matches_a_large_sample():
+    rng = np.random.default_rng(4)
+    counts = count_scores(recommend_scores(rng.normal(-0.3, 1.0, size=200_000), rng).tolist())
+    sample = 100 * (counts.promoters - counts.detractors) / counts.respondents
+    assert sample == pytest.approx(true_nps(-0.3), abs=0.5)
+    assert isinstance(counts, NpsCounts)
