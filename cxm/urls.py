@@ -10,5 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("feedback/", include("cxm.feedback.urls")),
+    path("staff/", include("cxm.staff.urls")),
     path("", include("cxm.dashboard.urls")),
 ]

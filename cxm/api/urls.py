@@ -7,7 +7,9 @@ from cxm.api import imports, org, reports, tokens
 from cxm.api.auth import API_AUTH
 from cxm.api.errors import install_error_handlers
 from cxm.devices import api as devices
+from cxm.feedback import api as feedback
 from cxm.replication import api as replication
+from cxm.staff import api as staff
 
 api = NinjaAPI(
     title="CXM API",
@@ -21,5 +23,5 @@ api = NinjaAPI(
     ),
 )
 install_error_handlers(api)
-for module in (org, imports, reports, tokens, devices, replication):
+for module in (org, imports, reports, tokens, devices, replication, staff, feedback):
     api.add_router("", module.router)

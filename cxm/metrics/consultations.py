@@ -36,17 +36,21 @@ def match_consultations(
 ) -> pd.DataFrame:
     """Match consultations (`id`, `seller`, `started_at`) to sale receipts (`id`, `seller`,
     `at`; returns excluded by the caller). Returns one row per consultation, in input order:
-    `id`, `converted` (bool) and `receipt` (the converting receipt's id, or <NA>).
+    `id`, `converted` (bool), `receipt` (the converting receipt's id, or <NA>) and
+    `deadline` (when its window closes: a recent one may still convert).
 
     `consultations` must hold every consultation of its sellers in the time span matched, so
     that each one's next start is known."""
     c = consultations[["id", "seller", "started_at"]].copy()
+    c["started_at"] = _instants(c["started_at"])
     c["_order"] = np.arange(len(c))
     c = c.sort_values(["seller", "started_at", "_order"], kind="stable")
     c["next_start"] = c.groupby("seller", sort=False)["started_at"].shift(-1)
     deadline = c["started_at"] + limit
     c["deadline"] = deadline.where(c["next_start"].isna(), np.minimum(deadline, c["next_start"]))
-    s = sales[["id", "seller", "at"]].rename(columns={"id": "receipt"}).sort_values("at")
+    s = sales[["id", "seller", "at"]].rename(columns={"id": "receipt"})
+    s["at"] = _instants(s["at"])
+    s = s.sort_values("at")
     c = c.sort_values("started_at", kind="stable")
     # The first sale of the same seller at or after the start (a forward as-of join).
     joined = pd.merge_asof(
@@ -64,21 +68,17 @@ def match_consultations(
             "id": joined["id"].to_numpy(),
             "converted": converted.to_numpy(),
             "receipt": joined["receipt"].where(converted).astype("Int64").to_numpy(),
+            "deadline": joined["deadline"].to_numpy(),
             "_order": joined["_order"].to_numpy(),
         }
     )
     return out.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
-def repeated_presses(seller: np.ndarray, started: np.ndarray, interval_s: float) -> np.ndarray:
-    """A mask of presses that repeat the same seller's previous press within `interval_s`
-    seconds (a double press is one consultation). Inputs must be sorted by seller, then time;
-    `started` in seconds."""
-    same_seller = np.zeros(len(seller), dtype=bool)
-    same_seller[1:] = seller[1:] == seller[:-1]
-    gap = np.full(len(started), np.inf)
-    gap[1:] = np.diff(started.astype(float))
-    return same_seller & (gap < interval_s)
+def _instants(times: pd.Series) -> pd.Series:
+    """UTC times of one resolution: the as-of join needs both sides alike (an empty or
+    database-read column may come with another unit, or none)."""
+    return pd.to_datetime(times, utc=True).dt.as_unit("us")
 
 
 def failure_quality(detected: pd.Series, actual: pd.Series) -> MatchQuality:

@@ -13,6 +13,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from cxm.metrics.consultations import match_consultations
 from cxm.sales.models import OperationType, Receipt
@@ -71,12 +72,15 @@ def _fingerprints(store_ids: list[int], first: date, last: date) -> dict[tuple[i
     for row in receipts:
         counted[("r", row["store_id"], row["day"])] = f"{row['n']}:{row['newest']}"
     limit = settings.CXM_CONSULTATION_SALE_MINUTES
+    # A recent day's open consultations turn failed as time passes: rematch it each minute.
+    recent = timezone.localdate() - timedelta(days=1)
+    minute = f"{timezone.now():%Y%m%d%H%M}"
     result = {}
     days_with_consultations = [(s, d) for k, s, d in counted if k == "c" and d <= last]
     for store_id, day in days_with_consultations:
         nxt = day + timedelta(days=1)
         parts = [counted[(k, store_id, d)] for k in ("c", "r") for d in (day, nxt)]
-        result[(store_id, day)] = f"{limit}|" + "|".join(parts)
+        result[(store_id, day)] = f"{limit}|" + "|".join(parts) + (minute if day >= recent else "")
     return result
 
 
@@ -108,7 +112,7 @@ def _match(stale: set[tuple[int, date]]) -> None:
             at__lte=end,
         ).values_list("pk", "seller_id", "at"),
         columns=["id", "seller", "at"],
-    )
+    ).astype({"id": "int64", "seller": "int64"})
     matched = match_consultations(consultations, sales, pd.Timedelta(sale_limit()))
     matched = matched[matched["id"].isin(set(targets["id"].tolist()))]
     rows = [

@@ -226,8 +226,8 @@ def compliance_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any
     per_item = (
         answers.values(code=F("item__code"), factor=F("item__factor"))
         .annotate(
-            earned=Sum("earned"),
-            possible=Sum("possible"),
+            earned_sum=Sum("earned"),
+            possible_sum=Sum("possible"),
             answered=Count("pk"),
             failed=Count("pk", filter=Q(earned__lt=F("possible"))),
         )
@@ -236,13 +236,13 @@ def compliance_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any
     factors: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     items = []
     for row in per_item:
-        factors[row["factor"]][0] += row["earned"]
-        factors[row["factor"]][1] += row["possible"]
+        factors[row["factor"]][0] += row["earned_sum"]
+        factors[row["factor"]][1] += row["possible_sum"]
         items.append(
             {
                 "item": row["code"],
                 "factor": row["factor"],
-                "compliance": ratio(row["earned"], row["possible"]),
+                "compliance": ratio(row["earned_sum"], row["possible_sum"]),
                 "answered": row["answered"],
                 "failed": row["failed"],
             }

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cxm.staff import views
+
+app_name = "staff"
+urlpatterns = [
+    path("button/", views.button, name="button"),
+    path("failures/", views.failures, name="failures"),
+    path("sellers/", views.sellers, name="sellers"),
+]

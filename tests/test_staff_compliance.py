@@ -1,0 +1,131 @@
+"""Service-standard compliance: a worked example by hand, versioned templates, and the
+`checklists` import rejecting what the template does not allow."""
+
+from datetime import date
+
+import pytest
+
+from cxm.imports.records import read_payload
+from cxm.imports.registry import run_import
+from cxm.metrics.compliance import AnswerError, ItemSpec, score_checklist
+from cxm.metrics.periods import Period
+from cxm.org.scope import scope_for
+from cxm.reports.filters import ReportFilter
+from cxm.reports.registry import build_report
+from cxm.staff.models import Checklist
+from cxm.staff.services import define_template
+
+ITEMS = [
+    {"code": "greet", "factor": "Приветствие", "points": 1, "weight": 1, "critical": True},
+    {"code": "open_q", "factor": "Потребности", "points": 2, "weight": 2},
+    {"code": "needs", "factor": "Потребности", "points": 2, "weight": 1},
+    {"code": "accessory", "factor": "Аксессуары", "points": 1, "weight": 1, "na_allowed": True},
+]
+SPECS = [ItemSpec(**item) for item in ITEMS]
+# Visit 1: 1·1 + 2·0 + 1·1 (one of two points) = 2 of 1 + 4 + 2 = 7 possible; N/A left out.
+VISIT_1 = {"greet": "yes", "open_q": "no", "needs": 1, "accessory": "na"}
+# Visit 2: 7 of 8 points, but the critical greeting failed: the visit scores 0 of 8.
+VISIT_2 = {"greet": "no", "open_q": "yes", "needs": "yes", "accessory": "yes"}
+
+
+def test_the_worked_example_scores_by_hand():
+    one = score_checklist(SPECS, VISIT_1)
+    assert (one.earned, one.possible) == (2.0, 7.0)
+    assert one.compliance == pytest.approx(2 / 7)
+    assert one.by_factor() == {"Приветствие": 1.0, "Потребности": 1 / 6, "Аксессуары": None}
+    two = score_checklist(SPECS, VISIT_2)
+    assert two.critical_failed and (two.earned, two.possible) == (0.0, 8.0)
+    assert two.by_factor()["Потребности"] == 1.0  # the steps done still show per factor
+
+
+@pytest.mark.parametrize(
+    ("answers", "item"),
+    [
+        ({"unknown": "yes"}, "unknown"),
+        ({"open_q": "na"}, "open_q"),  # N/A not allowed there
+        ({"needs": 3}, "needs"),  # more than its points
+        ({"greet": "maybe"}, "greet"),
+    ],
+)
+def test_answers_the_template_does_not_allow_are_refused(answers, item):
+    with pytest.raises(AnswerError) as caught:
+        score_checklist(SPECS, answers)
+    assert caught.value.item == item
+
+
+def _checklist(cid, answers, **extra):
+    return {
+        "id": cid,
+        "store": "MSK-1",
+        "seller": "MSK-1-S1",
+        "at": "2026-03-02T12:00:00+03:00",
+        "template": "std",
+        "answers": answers,
+        "evaluator": "ТП Петрова",
+        **extra,
+    }
+
+
+@pytest.fixture
+def standard(chain):
+    return define_template(chain, "std", "Стандарт", ITEMS)
+
+
+def test_a_changed_standard_is_a_new_version_and_an_unchanged_one_is_not(chain, standard):
+    assert define_template(chain, "std", "Стандарт", ITEMS) == standard
+    changed = define_template(chain, "std", "Стандарт", [*ITEMS[:3], {**ITEMS[3], "weight": 2}])
+    assert (standard.version, changed.version) == (1, 2)
+
+
+def test_checklists_import_and_the_compliance_report_gives_the_worked_example(
+    chain, standard, personas
+):
+    records = [
+        _checklist("v1", VISIT_1),
+        _checklist("v2", VISIT_2),
+        _checklist("bad-item", {"greet": "yes", "smile": "yes"}),
+        _checklist("bad-source", VISIT_1, source="phone"),
+        _checklist("bad-seller", VISIT_1, seller="NOBODY"),
+        _checklist("future", VISIT_1, at="2099-01-01T10:00:00+03:00"),
+        _checklist("bad-template", VISIT_1, template="nope"),
+    ]
+    result = run_import("checklists", chain, read_payload(records))
+    assert result.accepted == 2
+    assert [(r.position, r.field) for r in result.rejected] == [
+        ("item 3", "answers.smile"),
+        ("item 4", "source"),
+        ("item 5", "seller"),
+        ("item 6", "at"),
+        ("item 7", "template"),
+    ]
+    assert "not an item of this template version" in result.rejected[0].message
+    again = run_import("checklists", chain, read_payload(records[:2]))
+    assert (again.accepted, again.duplicates) == (0, 2)
+
+    flt = ReportFilter(scope_for(personas["admin"]), Period(date(2026, 3, 2), date(2026, 3, 2)))
+    report = build_report("compliance", flt, by="seller")
+    assert report["rows"] == [{"seller": "MSK-1-S1", "compliance": 2 / 15, "checklists": 2}]
+    factors = {f["factor"]: f["compliance"] for f in report["factors"]}
+    assert factors == {"Аксессуары": 1.0, "Потребности": 7 / 12, "Приветствие": 0.5}
+    items = {i["item"]: i["compliance"] for i in report["items"]}
+    assert items["needs"] == 0.75 and items["open_q"] == 0.5
+    # The store manager of another store sees none of it.
+    other = ReportFilter(scope_for(personas["manager"]), flt.period)
+    assert build_report("compliance", other)["rows"] == []
+
+
+def test_a_recording_checklist_is_linked_to_its_consultation(chain, standard):
+    consultation = {
+        "id": "c1",
+        "store": "MSK-1",
+        "seller": "MSK-1-S1",
+        "started_at": "2026-03-02T11:00:00+03:00",
+    }
+    assert not run_import("consultations", chain, read_payload([consultation])).rejected
+    records = [
+        _checklist("r1", VISIT_1, source="recording", consultation="c1"),
+        _checklist("r2", VISIT_1, source="recording", consultation="c404"),
+    ]
+    result = run_import("checklists", chain, read_payload(records))
+    assert result.accepted == 1 and result.rejected[0].field == "consultation"
+    assert Checklist.objects.get(code="r1").consultation.code == "c1"
