@@ -1,0 +1,46 @@
+"""The customer-voice page's figures, assembled from the `nps`, `iel` and `csi` reports only:
+the page renders this dict and its JSON twin (`?format=json`) serialises it."""
+
+from typing import Any
+
+from cxm.dashboard.filters import DashboardQuery, scope_choices
+from cxm.reports.registry import build_report
+
+
+def voice_data(query: DashboardQuery) -> dict[str, Any]:
+    flt = query.filter
+    choices = scope_choices(query)
+    names = {s["code"]: s["name"] for s in choices["stores"] + choices["sellers"]}
+    # Seller level once a store or seller is chosen, or the scope is one store.
+    by = "seller" if (flt.store or flt.seller_id() or len(choices["stores"]) == 1) else "store"
+    nps = build_report("nps", flt, by=by)
+    iel = build_report("iel", flt, by=by)
+    presses = {row[by]: row for row in iel["rows"]}
+    rows = []
+    for row in nps["rows"]:
+        code = row[by]
+        drill = {"store": code, "seller": None} if by == "store" else {"seller": code}
+        rows.append(
+            {
+                **row,
+                **{k: presses.get(code, {}).get(k) for k in ("iel", "presses", "repeat_presses")},
+                "name": names.get(code, code or ""),
+                "drill": query.link(**drill) if code else None,
+            }
+        )
+    trend = build_report("nps", flt, by=query.grain)["rows"]
+    csi = build_report("csi", flt)
+    return {
+        "page": "voice",
+        "filter": {**query.params, "from": nps["from"], "to": nps["to"]},
+        "choices": choices,
+        "min_n": nps["min_n"],
+        "total": {**nps["total"], **{k: iel["total"][k] for k in ("iel", "presses")}},
+        "previous": nps["previous"],
+        "change": nps["change"],
+        "by": by,
+        "rows": rows,
+        "trend": {"grain": query.grain, "rows": trend},
+        "factors": csi["rows"],
+        "csi": csi["csi"],
+    }

@@ -1,0 +1,144 @@
+"""Pages of customer voice: the public QR survey and review redirect (no login: the link is
+the key), the kiosk terminal (a device token), a store's survey poster and the customer-voice
+dashboard (logged-in, scoped)."""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cxm.dashboard.views import _page
+from cxm.feedback.banks import BANKS, SCALE, draw_questions
+from cxm.feedback.dashboard import voice_data
+from cxm.feedback.importers import MAX_COMMENT, setup_for
+from cxm.feedback.models import ReviewClick
+from cxm.feedback.survey import (
+    SurveyLinkError,
+    already_answered,
+    follow_review_link,
+    poster_link,
+    qr_svg,
+    record_answer,
+    resolve_target,
+    review_links,
+    survey_bank,
+)
+from cxm.org.models import Store
+from cxm.org.scope import scope_for
+
+COOLDOWN_COOKIE = "cxm_survey_answered"
+# What the customer is told for a rejected field of their form, in their language.
+_FORM_PROBLEMS = {
+    "nps": lambda: _("Please choose a score from 0 to 10."),
+    "comment": lambda: _("The comment is too long."),
+    "contact": lambda: _("To leave a contact, tick the consent box."),
+    "receipt": lambda: _("This receipt already has an answer. Thank you!"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def survey(request: HttpRequest) -> HttpResponse:
+    try:
+        target = resolve_target(request.GET)
+    except SurveyLinkError as exc:
+        return _closed(request, str(exc), status=404)
+    if already_answered(target) or request.COOKIES.get(COOLDOWN_COOKIE):
+        return _closed(request, _("You have already answered. Thank you!"))
+    if request.method == "GET":
+        return _survey_form(request, target)
+    declined = "decline" in request.POST
+    form = _read_form(request)
+    result = record_answer(target, form, declined=declined)
+    if result.rejected:
+        problem = result.rejected[0]
+        key = problem.field.split(".")[0]
+        message = _FORM_PROBLEMS.get(key, lambda: _("Some answers could not be read."))()
+        return _survey_form(request, target, problem=message, status=422)
+    nps = None if declined else int(form["nps"])
+    context = {
+        "store": target.store,
+        "declined": declined,
+        "nps": nps,
+        "promoter": nps is not None and nps >= 9,
+        "detractor": nps is not None and nps <= 6,
+        "links": review_links(target.store, nps),
+    }
+    response = render(request, "feedback/survey_done.html", context)
+    cooldown = setup_for(target.store.chain).survey_cooldown_days
+    if cooldown:
+        response.set_cookie(
+            COOLDOWN_COOKIE, "1", max_age=int(timedelta(days=cooldown).total_seconds())
+        )
+    return response
+
+
+def _survey_form(request, target, *, problem: str | None = None, status: int = 200):
+    questions = draw_questions(survey_bank(target.store), random.Random())
+    context = {
+        "store": target.store,
+        "receipt": target.receipt,
+        "scores": range(11),
+        "scale": SCALE,
+        "questions": questions,
+        "problem": problem,
+        "max_comment": MAX_COMMENT,
+    }
+    return render(request, "feedback/survey.html", context, status=status)
+
+
+def _read_form(request: HttpRequest) -> dict:
+    """The posted form as a contract record's fields; the import checks every value."""
+    post = request.POST
+    known = {q.code for bank in BANKS.values() for q in bank}
+    answers = {
+        code: post[f"answer_{code}"]
+        for code in post.getlist("factor")[:3]
+        if code in known and post.get(f"answer_{code}")
+    }
+    return {
+        "at": timezone.now().isoformat(),
+        "nps": post.get("nps"),
+        "answers": answers,
+        "comment": post.get("comment", ""),
+        "contact": post.get("contact", ""),
+        "contact_consent": post.get("consent") == "yes",
+    }
+
+
+def _closed(request: HttpRequest, message: str, status: int = 200) -> HttpResponse:
+    return render(request, "feedback/survey_closed.html", {"message": message}, status=status)
+
+
+def review(request: HttpRequest, token: str) -> HttpResponse:
+    """Count a click on a store's public review link, then go there."""
+    try:
+        store, platform, address, promoter = follow_review_link(token)
+    except SurveyLinkError:
+        raise Http404("no such review link") from None
+    ReviewClick.objects.create(store=store, platform=platform, promoter=promoter)
+    return HttpResponseRedirect(address)
+
+
+def terminal(request: HttpRequest) -> HttpResponse:
+    """The kiosk page. It holds no data: its script reads the device token (given once in
+    the address as #token=cxmd_…, then kept on the tablet) and talks to the device API."""
+    mode = "like" if request.GET.get("mode") == "like" else "smileys"
+    return render(request, "feedback/terminal.html", {"mode": mode})
+
+
+@login_required
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """A printable poster with the store's survey QR code, for the store's managers."""
+    store = Store.objects.filter(pk__in=scope_for(request.user).store_ids, code=code).first()
+    if store is None:
+        raise Http404("store outside your scope or unknown")
+    url = request.build_absolute_uri(poster_link(store))
+    return render(request, "feedback/poster.html", {"store": store, "url": url, "qr": qr_svg(url)})
+
+
+voice = _page("feedback/voice.html", voice_data)

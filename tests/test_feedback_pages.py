@@ -1,0 +1,158 @@
+"""The public QR survey, review links, posters, the terminal's device API and the
+customer-voice page: who may open what, and what each writes."""
+
+import json
+
+import pytest
+
+from cxm.feedback.models import Press, ReviewClick, SurveyResponse
+from cxm.feedback.survey import poster_link, receipt_link
+from cxm.imports.records import read_payload
+from cxm.imports.registry import run_import
+from cxm.org.models import Store
+from cxm.sales.models import Receipt
+from tests.factories import bearer, device_bearer, receipt
+
+WEEK = "from=2026-03-02&to=2026-03-08"
+LINKS = {"yandex": "https://yandex.ru/maps/org/1", "2gis": "https://2gis.ru/firm/1"}
+
+
+@pytest.fixture
+def sold(chain):
+    assert not run_import("receipts", chain, read_payload([receipt(7)])).rejected
+    Store.objects.filter(code="MSK-1").update(review_links=LINKS)
+    return Receipt.objects.get()
+
+
+def test_a_receipt_link_opens_the_survey_with_three_factor_questions(client, sold):
+    page = client.get(receipt_link(sold))
+    assert page.status_code == 200
+    assert page.content.decode().count('name="factor"') == 3
+    forged = client.get(receipt_link(sold).replace("fp=1234567890", "fp=1"))
+    assert forged.status_code == 404
+
+
+def test_an_answer_is_kept_once_and_a_promoter_is_invited_to_review(client, sold):
+    page = client.get(receipt_link(sold))
+    factor = page.content.decode().split('name="factor" value="')[1].split('"')[0]
+    form = {"nps": "10", "factor": [factor], f"answer_{factor}": "5", "comment": "<b>ok</b>"}
+    done = client.post(receipt_link(sold), form)
+    assert done.status_code == 200
+    html = done.content.decode()
+    assert 'data-invite="promoter"' in html and "Яндекс Карты" in html and "<svg" in html
+    answer = SurveyResponse.objects.get()
+    assert (answer.nps, answer.receipt_id, answer.seller.code) == (10, sold.pk, "MSK-1-S1")
+    assert answer.answers == {factor: 5}
+    client.cookies.clear()  # no cool-down cookie: the receipt itself is answered
+    assert 'name="nps"' not in client.get(receipt_link(sold)).content.decode()
+    again = client.post(receipt_link(sold), {"nps": "0"})
+    assert SurveyResponse.objects.count() == 1 and again.status_code == 200
+
+
+def test_a_detractor_still_sees_the_public_links_and_a_click_is_counted(client, sold):
+    done = client.post(receipt_link(sold), {"nps": "3"})
+    html = done.content.decode()
+    assert 'data-invite="detractor"' in html and "reviews small" in html
+    href = html.split('class="review-link" href="')[1].split('"')[0]
+    followed = client.get(href)
+    assert followed.status_code == 302 and followed["Location"] in LINKS.values()
+    click = ReviewClick.objects.get()
+    assert (click.store.code, click.promoter) == ("MSK-1", False)
+
+
+def test_a_decline_is_recorded_and_a_bad_score_asked_again(client, sold):
+    bad = client.post(receipt_link(sold), {"nps": "11"})
+    assert bad.status_code == 422 and not SurveyResponse.objects.exists()
+    client.post(receipt_link(sold), {"decline": "1"})
+    assert SurveyResponse.objects.get().declined
+
+
+def test_a_contact_is_kept_only_with_consent(client, sold):
+    refused = client.post(receipt_link(sold), {"nps": "8", "contact": "+79000000000"})
+    assert refused.status_code == 422
+    client.post(receipt_link(sold), {"nps": "8", "contact": "+79000000000", "consent": "yes"})
+    assert SurveyResponse.objects.get().contact == "+79000000000"
+
+
+def test_a_poster_link_surveys_its_store_and_cannot_be_forged(client, chain):
+    store = Store.objects.get(code="NSK-1")
+    client.post(poster_link(store), {"nps": "9"})
+    assert SurveyResponse.objects.get().store == store
+    assert client.get(poster_link(store)[:-3] + "xyz").status_code == 404
+
+
+def test_a_manager_prints_the_poster_of_their_own_store_only(client, personas):
+    client.force_login(personas["manager"])
+    assert "<svg" in client.get("/feedback/poster/MSK-2/").content.decode()
+    assert client.get("/feedback/poster/MSK-1/").status_code == 404
+    client.logout()
+    assert client.get("/feedback/poster/MSK-2/").status_code == 302
+
+
+def test_a_terminal_reads_its_screen_and_nothing_more(client, chain):
+    setup = client.get("/api/v1/feedback/terminal", **device_bearer("MSK-1", "terminal"))
+    assert setup.status_code == 200
+    body = setup.json()
+    assert body["store"] == "MSK-1" and [s["code"] for s in body["sellers"]] == [
+        "MSK-1-S1",
+        "MSK-1-S2",
+    ]
+    assert body["sellers"][0]["name"] == "Мария И."
+    assert client.get("/api/v1/feedback/terminal").status_code == 401
+    assert client.get("/feedback/terminal/").status_code == 200
+
+
+@pytest.fixture
+def voiced(chain_sales, chain):
+    answers = [
+        {"id": f"a{i}", "store": "MSK-1", "at": "2026-03-02T15:00:00+03:00", "nps": n}
+        for i, n in enumerate([10, 9, 9, 7, 3])
+    ]
+    answers.append(
+        {"id": "d1", "store": "MSK-2", "at": "2026-03-03T15:00:00+03:00", "declined": True}
+    )
+    presses = [
+        {"id": "p1", "store": "MSK-1", "at": "2026-03-02T12:01:00+03:00", "button": "excellent"},
+        {"id": "p2", "store": "MSK-1", "at": "2026-03-02T13:01:00+03:00", "button": "bad"},
+        {"id": "p3", "store": "MSK-1", "at": "2026-03-02T14:01:00+03:00", "button": "good"},
+    ]
+    assert not run_import("survey_responses", chain, read_payload(answers)).rejected
+    assert not run_import("presses", chain, read_payload(presses)).rejected
+    return chain_sales
+
+
+def test_the_voice_page_and_its_json_twin_show_the_figures(client, voiced):
+    client.force_login(voiced["analyst"])
+    data = client.get(f"/feedback/?{WEEK}&format=json").json()
+    total = data["total"]
+    assert (total["responses"], total["declined"], total["nps"]) == (5, 1, 40.0)
+    assert total["nps_with_declines"] == pytest.approx(100 * 2 / 6)
+    assert not total["min_n_met"]
+    msk1 = next(r for r in data["rows"] if r["store"] == "MSK-1")
+    assert msk1["iel"] == pytest.approx(100 * (2 - 1) / 2)  # two sale receipts in MSK-1
+    page = client.get(f"/feedback/?{WEEK}")
+    assert page.status_code == 200 and 'data-flag="min-n"' in page.content.decode()
+
+
+def test_the_voice_page_is_scoped(client, voiced):
+    client.force_login(voiced["manager"])  # MSK-2 only
+    data = client.get(f"/feedback/?{WEEK}&format=json").json()
+    assert data["total"]["responses"] == 0 and data["total"]["declined"] == 1
+    assert client.get(f"/feedback/?{WEEK}&store=MSK-1").status_code == 403
+    client.force_login(voiced["outsider"])
+    assert client.get(f"/feedback/?{WEEK}&format=json").json()["total"]["responses"] == 0
+    client.logout()
+    assert client.get("/feedback/").status_code == 302
+
+
+def test_reports_nps_iel_and_csi_come_through_the_api(client, voiced):
+    headers = bearer(voiced["admin"])
+    nps = client.get(f"/api/v1/reports/nps?{WEEK}&by=store", **headers).json()
+    assert {r["store"]: r["responses"] for r in nps["rows"]} == {"MSK-1": 5, "MSK-2": 0, "NSK-1": 0}
+    iel = client.get(f"/api/v1/reports/iel?{WEEK}", **headers).json()
+    assert iel["total"]["positive"] == 2 and iel["total"]["negative"] == 1
+    assert client.get(f"/api/v1/reports/csi?{WEEK}", **headers).status_code == 200
+    assert Press.objects.count() == 3
+    seller = client.get(f"/api/v1/reports/nps?{WEEK}&store=MSK-1", **bearer(voiced["manager"]))
+    assert seller.status_code == 403
+    assert json.loads(seller.content)["detail"]
