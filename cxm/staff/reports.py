@@ -53,15 +53,15 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         .values(_GROUP_FIELD[by])
         .annotate(
             n=Count("pk"),
-            converted=Count("pk", filter=Q(converted=True)),
-            failed=Count("pk", filter=Q(converted=False)),
+            n_converted=Count("pk", filter=Q(converted=True)),
+            n_failed=Count("pk", filter=Q(converted=False)),
         )
         .order_by()
     ):
         acc = activity[regroup(row)]
         acc[0] += row["n"]
-        acc[1] += row["converted"]
-        acc[2] += row["failed"]
+        acc[1] += row["n_converted"]
+        acc[2] += row["n_failed"]
     sales = sales_figures(flt, by)
     seller_level = by == "seller" or flt.seller_id() is not None
     traffic = _shift_traffic(flt, by) if seller_level else None

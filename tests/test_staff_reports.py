@@ -1,0 +1,130 @@
+"""Seller process KPIs and the failures list: `cxm report sellers|failures`, the API twin
+and the pages, with figures worked out by hand and each persona's scope."""
+
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from cxm.imports.records import read_payload
+from cxm.imports.registry import run_import
+from cxm.metrics.periods import Period
+from cxm.org.scope import scope_for
+from cxm.reports.filters import ReportFilter
+from cxm.reports.registry import build_report
+from tests.factories import bearer, count, receipt
+
+DAY = "from=2026-03-02&to=2026-03-02"
+
+
+@pytest.fixture
+def activity(personas, chain):
+    """MSK-1 on 2 March: 40 visitors; MSK-1-S1 consults three times and sells once (plus a
+    sale with no consultation); MSK-1-S2 consults once and sells nothing."""
+    receipts = [
+        receipt(1, when="2026-03-02T10:20:00", total=150000),
+        receipt(2, when="2026-03-02T13:00:00", total=50000),
+    ]
+    presses = [
+        ("c1", "MSK-1-S1", "10:00"),
+        ("c2", "MSK-1-S1", "11:00"),
+        ("c3", "MSK-1-S1", "12:30"),
+        ("c4", "MSK-1-S2", "10:05"),
+    ]
+    consultations = [
+        {"id": i, "store": "MSK-1", "seller": s, "started_at": f"2026-03-02T{t}:00+03:00"}
+        for i, s, t in presses
+    ]
+    assert not run_import("receipts", chain, read_payload(receipts)).rejected
+    assert not run_import("traffic", chain, read_payload([count(visitors=40)])).rejected
+    assert not run_import("consultations", chain, read_payload(consultations)).rejected
+    return personas
+
+
+def _filter(user, **kw):
+    return ReportFilter(scope_for(user), Period(date(2026, 3, 2), date(2026, 3, 2)), **kw)
+
+
+def test_seller_kpis_worked_by_hand(activity):
+    report = build_report("sellers", _filter(activity["admin"], store="MSK-1"))
+    rows = {r["seller"]: r for r in report["rows"]}
+    one = rows["MSK-1-S1"]
+    # c1 → receipt 1 (10:20); c2 nothing; c3 (12:30) → receipt 2 at 13:00, within 40 min.
+    assert (one["consultations"], one["failed_consultations"]) == (3, 1)
+    assert one["consultation_conversion"] == pytest.approx(2 / 3)
+    assert one["traffic"] == 40 and one["coverage"] == pytest.approx(3 / 40)
+    assert float(one["revenue"]) == 2000.0 and one["receipts"] == 2
+    two = rows["MSK-1-S2"]
+    assert (two["consultations"], two["failed_consultations"], two["consultation_conversion"]) == (
+        1,
+        1,
+        0.0,
+    )
+    by_store = build_report("sellers", _filter(activity["admin"]), by="store")["rows"]
+    msk1 = next(r for r in by_store if r["store"] == "MSK-1")
+    assert (msk1["consultations"], msk1["coverage"]) == (4, 0.1)
+
+
+def test_a_seller_sees_only_their_own_row(activity):
+    rows = build_report("sellers", _filter(activity["seller"]))["rows"]
+    assert [r["seller"] for r in rows] == ["MSK-1-S1"]
+    failures = build_report("failures", _filter(activity["seller"]))["rows"]
+    assert {r["seller"] for r in failures} == {"MSK-1-S1"}
+
+
+def test_the_failures_report_lists_every_consultation_with_its_outcome(activity):
+    report = build_report("failures", _filter(activity["admin"]))
+    assert [(r["consultation"], r["converted"], r["receipt"]) for r in report["rows"]] == [
+        ("c1", True, "9999078900001234/1"),
+        ("c4", False, None),
+        ("c2", False, None),
+        ("c3", True, "9999078900001234/2"),
+    ]
+    assert report["rows"][0]["started_at"] == "2026-03-02T10:00:00+03:00"
+    by_hour = {h["hour"]: h["failed_consultations"] for h in report["by_hour"]}
+    assert by_hour == {10: 1, 11: 1, 12: 0}
+    assert build_report("failures", _filter(activity["manager"]))["rows"] == []
+
+
+def test_the_command_line_and_the_api_give_the_same_sellers_report(activity, client, capsys):
+    call_command(
+        "report",
+        "sellers",
+        "--from",
+        "2026-03-02",
+        "--to",
+        "2026-03-02",
+        "--chain",
+        "default",
+        "--format",
+        "json",
+    )
+    printed = json.loads(capsys.readouterr().out)
+    response = client.get(f"/api/v1/reports/sellers?{DAY}", **bearer(activity["admin"]))
+    assert response.status_code == 200
+    assert response.json() == printed
+    assert {
+        "consultations",
+        "coverage",
+        "consultation_conversion",
+        "failed_consultations",
+        "compliance",
+    } <= set(printed["rows"][0])
+    outsider = client.get(f"/api/v1/reports/failures?{DAY}", **bearer(activity["outsider"]))
+    assert outsider.status_code == 200 and outsider.json()["rows"] == []
+
+
+def test_the_pages_show_the_reports_and_their_json_twins(activity, client):
+    client.force_login(activity["admin"])
+    page = client.get(f"/staff/failures/?{DAY}")
+    assert page.status_code == 200 and 'data-code="c2"' in page.content.decode()
+    twin = client.get(f"/staff/failures/?{DAY}&format=json").json()
+    assert (twin["consultations"], twin["failed_consultations"]) == (4, 2)
+    ranking = client.get(f"/staff/sellers/?{DAY}&format=json").json()["rows"]
+    assert [r["seller"] for r in ranking[:2]] == ["MSK-1-S1", "MSK-1-S2"]
+    assert client.get("/staff/button/").status_code == 403  # not a seller
+    client.force_login(activity["seller"])
+    assert client.get("/staff/button/").status_code == 200
+    client.logout()
+    assert client.get("/staff/failures/").status_code == 302
