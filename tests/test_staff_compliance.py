@@ -1,6 +1,7 @@
 """Service-standard compliance: a worked example by hand, versioned templates, and the
 `checklists` import rejecting what the template does not allow."""
 
+import json
 from datetime import date
 
 import pytest
@@ -129,3 +130,46 @@ def test_a_recording_checklist_is_linked_to_its_consultation(chain, standard):
     result = run_import("checklists", chain, read_payload(records))
     assert result.accepted == 1 and result.rejected[0].field == "consultation"
     assert Checklist.objects.get(code="r1").consultation.code == "c1"
+
+
+def test_the_checklist_form_saves_a_visit_and_names_what_is_wrong(client, standard, personas):
+    client.force_login(personas["manager"])  # manager of MSK-2
+    page = client.get("/staff/checklist/")
+    assert page.status_code == 200 and 'data-item="greet"' in page.content.decode()
+    answers = {
+        "item-greet": "yes",
+        "item-open_q": "no",
+        "item-needs": "yes",
+        "item-accessory": "na",
+    }
+    form = {"template": "std", "store": "MSK-2", "seller": "MSK-2-S1", "at": "2026-03-02T15:00"}
+    saved = client.post("/staff/checklist/", {**form, **answers})
+    assert (
+        saved.status_code == 200
+        and "Checklist saved" in saved.content.decode()
+        or ("Чек-лист сохранён" in saved.content.decode())
+    )
+    checklist = Checklist.objects.get()
+    assert (checklist.earned, checklist.possible) == (3.0, 7.0)  # 1 + 0 + 2 of 1 + 4 + 2
+    assert checklist.store.code == "MSK-2" and checklist.source == "visit"
+    wrong = client.post("/staff/checklist/", {**form, **answers, "item-open_q": "na"})
+    assert wrong.status_code == 422 and 'data-field="answers.open_q"' in wrong.content.decode()
+    foreign = client.post("/staff/checklist/", {**form, **answers, "store": "MSK-1"})
+    assert foreign.status_code == 422 and Checklist.objects.count() == 1
+    client.force_login(personas["seller"])
+    assert client.get("/staff/checklist/").status_code == 403
+
+
+def test_a_standard_is_loaded_from_a_file_as_a_new_version(chain, tmp_path, capsys):
+    from django.core.management import call_command
+
+    path = tmp_path / "standard.json"
+    path.write_text(
+        json.dumps({"code": "std", "name": "Стандарт", "items": ITEMS}), encoding="utf-8"
+    )
+    call_command("checklist_template", str(path))
+    call_command("checklist_template", str(path))
+    assert capsys.readouterr().out.splitlines() == [
+        "std version 1: 4 items",
+        "std version 1: 4 items",
+    ]

@@ -10,9 +10,11 @@ from django.core.management import call_command
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
 from cxm.metrics.periods import Period
+from cxm.org.models import Chain
 from cxm.org.scope import scope_for
 from cxm.reports.filters import ReportFilter
 from cxm.reports.registry import build_report
+from cxm.staff.services import define_template
 from tests.factories import bearer, count, receipt
 
 DAY = "from=2026-03-02&to=2026-03-02"
@@ -128,3 +130,29 @@ def test_the_pages_show_the_reports_and_their_json_twins(activity, client):
     assert client.get("/staff/button/").status_code == 200
     client.logout()
     assert client.get("/staff/failures/").status_code == 302
+
+
+def test_one_click_queues_a_failed_consultation_for_the_electronic_mystery_shopper(
+    activity, client
+):
+    define_template(
+        Chain.objects.get(code="default"),
+        "std",
+        "Стандарт",
+        [{"code": "greet", "factor": "Приветствие"}],
+    )
+    client.force_login(activity["admin"])
+    response = client.post(
+        "/staff/failures/queue/", {"consultation": "c2", "next": f"/staff/failures/?{DAY}"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/staff/failures/?{DAY}"
+    rows = build_report("failures", _filter(activity["admin"]))["rows"]
+    assert [r["consultation"] for r in rows if r["queued_for_review"]] == ["c2"]
+    page = client.get("/staff/checklist/").content.decode()
+    assert 'value="c2"' in page
+    evil = client.post(
+        "/staff/failures/queue/", {"consultation": "c4", "next": "https://evil.example/"}
+    )
+    assert evil["Location"] == "/staff/failures/"
+    client.force_login(activity["manager"])  # MSK-2's manager: c1 is MSK-1's
+    assert client.post("/staff/failures/queue/", {"consultation": "c1"}).status_code == 403

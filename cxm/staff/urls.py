@@ -7,4 +7,6 @@ urlpatterns = [
     path("button/", views.button, name="button"),
     path("failures/", views.failures, name="failures"),
     path("sellers/", views.sellers, name="sellers"),
+    path("checklist/", views.checklist, name="checklist"),
+    path("failures/queue/", views.queue, name="queue"),
 ]

@@ -6,7 +6,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from cxm.dashboard.filters import DashboardQuery
 from cxm.dashboard.views import _page
@@ -14,6 +17,12 @@ from cxm.org.models import Seller
 from cxm.org.scope import scope_for
 from cxm.reports.registry import build_report
 from cxm.staff.button import consultations_today
+from cxm.staff.checklist_form import (
+    form_choices,
+    queue_for_review,
+    require_evaluator,
+    submit_checklist,
+)
 
 LATEST = 20
 
@@ -64,3 +73,36 @@ def sellers_data(query: DashboardQuery) -> dict[str, Any]:
 
 failures = _page("staff/failures.html", failures_data)
 sellers = _page("staff/sellers.html", sellers_data)
+
+
+@login_required
+def checklist(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    require_evaluator(scope)
+    result = None
+    if request.method == "POST":
+        evaluator = request.user.get_full_name() or request.user.get_username()
+        result = submit_checklist(scope, evaluator, request.POST)
+    choices = form_choices(scope)
+    wanted = request.GET.get("template") or request.POST.get("template")
+    template = next((t for t in choices["templates"] if t.code == wanted), None)
+    context = {
+        **choices,
+        "template": template or next(iter(choices["templates"]), None),
+        "result": result,
+        "consultation": request.GET.get("consultation") or request.POST.get("consultation", ""),
+        "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+    }
+    return render(
+        request, "staff/checklist.html", context, status=422 if result and result.rejected else 200
+    )
+
+
+@login_required
+@require_POST
+def queue(request: HttpRequest) -> HttpResponse:
+    queue_for_review(scope_for(request.user), request.POST.get("consultation", ""))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "staff:failures"
+    return redirect(back or "staff:failures")
