@@ -118,6 +118,16 @@ def voiced(chain_sales, chain):
     ]
     assert not run_import("survey_responses", chain, read_payload(answers)).rejected
     assert not run_import("presses", chain, read_payload(presses)).rejected
+    consultations = [
+        {
+            "id": f"c{i}",
+            "store": "MSK-1",
+            "seller": "MSK-1-S1",
+            "started_at": f"2026-03-02T1{i}:00:00+03:00",
+        }
+        for i in range(4)
+    ]
+    assert not run_import("consultations", chain, read_payload(consultations)).rejected
     return chain_sales
 
 
@@ -151,6 +161,7 @@ def test_reports_nps_iel_and_csi_come_through_the_api(client, voiced):
     assert {r["store"]: r["responses"] for r in nps["rows"]} == {"MSK-1": 5, "MSK-2": 0, "NSK-1": 0}
     iel = client.get(f"/api/v1/reports/iel?{WEEK}", **headers).json()
     assert iel["total"]["positive"] == 2 and iel["total"]["negative"] == 1
+    assert iel["total"]["like_index"] == pytest.approx(2 / 4)  # likes per consultation
     assert client.get(f"/api/v1/reports/csi?{WEEK}", **headers).status_code == 200
     assert Press.objects.count() == 3
     seller = client.get(f"/api/v1/reports/nps?{WEEK}&store=MSK-1", **bearer(voiced["manager"]))

@@ -22,6 +22,7 @@ from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index
 from cxm.org.models import Chain, Store
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import _GROUP_FIELD, _regrouper, sales_figures
+from cxm.staff.models import Consultation
 
 _ANSWERED = Q(declined=False)
 _SURVEY_COUNTS = {
@@ -46,10 +47,13 @@ def _window(model, flt: ReportFilter):
 
 
 def _grouped(queryset, by: str | None, aggregates: dict) -> dict[tuple, dict[str, int]]:
-    """Aggregates per group key, week and month bucketed from days as the sales reports do."""
+    """Aggregates per group key, week and month bucketed from days as the sales reports do;
+    the whole selection is the key `()`."""
+    if by is None:
+        return {(): queryset.aggregate(**aggregates)}
     regroup = _regrouper(by)
     totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(aggregates, 0))
-    values = queryset.values(*([_GROUP_FIELD[by]] if by else [])).annotate(**aggregates)
+    values = queryset.values(_GROUP_FIELD[by]).annotate(**aggregates)
     for row in values.order_by():
         acc = totals[regroup(row)]
         for name in aggregates:
@@ -148,24 +152,35 @@ _PRESS_COUNTS = {
 }
 
 
-def iel_figures(counts: dict[str, int], receipts: int) -> dict[str, Any]:
+def iel_figures(counts: dict[str, int], receipts: int, consultations: int) -> dict[str, Any]:
     return {
         **counts,
         "presses": counts["positive"] + counts["negative"] + counts["neutral"],
         "receipts": receipts,
         "iel": emotional_loyalty_index(counts["positive"], counts["negative"], receipts),
+        "consultations": consultations,
+        # Like-Index: likes (positive presses) per consultation — the staff's appeal.
+        "like_index": share(counts["positive"], consultations),
     }
+
+
+def _consultations(flt: ReportFilter, by: str | None) -> dict[tuple, int]:
+    counted = _grouped(_window(Consultation, flt), by, {"n": Count("pk")})
+    return {key: row["n"] for key, row in counted.items()}
 
 
 def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     """ИЭЛ = 100·(positive − negative presses)/receipts in the same store, seller and time.
     Repeat presses (within the chain's interval on one terminal) count nowhere."""
     counts = _grouped(_window(Press, flt), by, _PRESS_COUNTS)
-    receipts = _receipts(flt, by)
+    receipts, consultations = _receipts(flt, by), _consultations(flt, by)
     empty = dict.fromkeys(_PRESS_COUNTS, 0)
     keys = set(counts) | set(receipts)
     rows = [
-        {**_key_row(by, k), **iel_figures(counts.get(k, empty), receipts.get(k, 0))}
+        {
+            **_key_row(by, k),
+            **iel_figures(counts.get(k, empty), receipts.get(k, 0), consultations.get(k, 0)),
+        }
         for k in sorted(keys, key=_sort_key)
     ]
     total = _grouped(_window(Press, flt), None, _PRESS_COUNTS)[()]
@@ -175,7 +190,7 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "to": flt.period.end.isoformat(),
         "by": by,
         "rows": rows,
-        "total": iel_figures(total, _receipts(flt, None)[()]),
+        "total": iel_figures(total, _receipts(flt, None)[()], _consultations(flt, None)[()]),
     }
 
 
