@@ -4,6 +4,7 @@ customer-voice page: who may open what, and what each writes."""
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from cxm.feedback.models import Press, ReviewClick, SurveyResponse
 from cxm.feedback.survey import poster_link, receipt_link
@@ -167,3 +168,11 @@ def test_reports_nps_iel_and_csi_come_through_the_api(client, voiced):
     seller = client.get(f"/api/v1/reports/nps?{WEEK}&store=MSK-1", **bearer(voiced["manager"]))
     assert seller.status_code == 403
     assert json.loads(seller.content)["detail"]
+
+
+def test_the_admin_shows_customer_voice_read_only(client, voiced):
+    root = get_user_model().objects.create_superuser("root", password="pw-root")
+    client.force_login(root)
+    for name in ("press", "surveyresponse", "reviewclick", "feedbacksetup"):
+        assert client.get(f"/admin/feedback/{name}/").status_code == 200
+    assert client.get("/admin/feedback/press/add/").status_code == 403
