@@ -13,6 +13,12 @@ from cxm.metrics.nps import (
     nps_with_declines,
     required_respondents,
 )
+from cxm.metrics.representativeness import (
+    SellerVoice,
+    hour_spread_p_value,
+    selective_sellers,
+    verdict,
+)
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, top_two_box
 
 
@@ -98,3 +104,39 @@ def test_csi_weights_factors_by_their_correlation_with_recommending():
     weights = {f.factor: f.weight for f in index.factors}
     assert weights == {"a": pytest.approx(1.0), "b": 0.0}  # b goes against recommending
     assert index.csi == pytest.approx(100 * (20 / 6) / 5)
+
+
+def test_answers_bunched_in_one_hour_are_unlike_the_receipts():
+    receipts = {h: 100 for h in range(10, 22)}
+    assert hour_spread_p_value({h: 10 for h in range(10, 22)}, receipts) > 0.99
+    assert hour_spread_p_value({12: 120}, receipts) < 1e-6
+    assert hour_spread_p_value({}, receipts) is None
+
+
+def test_a_seller_who_surveys_only_happy_customers_is_found():
+    even = [SellerVoice(f"S{i}", 1000, 50, NpsCounts(15, 20, 15)) for i in range(4)]
+    picky = SellerVoice("S9", 1000, 160, NpsCounts(150, 10, 0))
+    assert selective_sellers([*even, picky]) == ["S9"]
+    # Answering often is not enough: the customers must also be happier.
+    eager = SellerVoice("S8", 1000, 160, NpsCounts(48, 64, 48))
+    assert selective_sellers([*even, eager]) == []
+
+
+def test_the_verdict_names_every_reason():
+    result = verdict(
+        responses=12,
+        min_responses=30,
+        coverage=0.01,
+        min_coverage=0.02,
+        hour_p_value=0.001,
+        selective=["S9"],
+        untied_share=0.8,
+    )
+    assert not result.trusted
+    assert result.reasons == [
+        "few_responses",
+        "low_coverage",
+        "hours_unlike_receipts",
+        "selective_surveying",
+        "untied_ratings",
+    ]

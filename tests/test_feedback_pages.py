@@ -143,6 +143,8 @@ def test_the_voice_page_and_its_json_twin_show_the_figures(client, voiced):
     assert msk1["iel"] == pytest.approx(100 * (2 - 1) / 2)  # two sale receipts in MSK-1
     page = client.get(f"/feedback/?{WEEK}")
     assert page.status_code == 200 and 'data-flag="min-n"' in page.content.decode()
+    assert data["verdict"]["reasons"][0] == "few_responses"
+    assert 'data-verdict="untrusted"' in page.content.decode()
 
 
 def test_the_voice_page_is_scoped(client, voiced):

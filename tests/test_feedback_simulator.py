@@ -44,6 +44,11 @@ def test_reports_recover_the_simulated_truth(db):
         assert nps[store]["declined"] == truth.declined[store]
         assert iel[store]["receipts"] == truth.receipts[store]
         assert iel[store]["iel"] == pytest.approx(truth.iel(store))
+    chain_verdict = build_report("nps", flt)["verdict"]
+    assert chain_verdict["selective_sellers"] == [truth.selective_seller]
+    assert "selective_surveying" in chain_verdict["reasons"] and not chain_verdict["trusted"]
+    # A store's answers, tied to receipts, are spread over the day like its receipts.
+    assert "hours_unlike_receipts" not in chain_verdict["reasons"]
     factors = build_report("csi", flt)["rows"]
     heaviest = max(factors, key=lambda f: f["weight"])
     assert heaviest["factor"] == DRIVER

@@ -3,8 +3,19 @@ the page renders this dict and its JSON twin (`?format=json`) serialises it."""
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from cxm.dashboard.filters import DashboardQuery, scope_choices
 from cxm.reports.registry import build_report
+
+# Why a figure should not be trusted, in the reader's language (codes from metrics.verdict).
+REASONS = {
+    "few_responses": _("too few answers for a narrow interval"),
+    "low_coverage": _("too few receipts get an answer"),
+    "hours_unlike_receipts": _("answers come at other hours than the receipts"),
+    "selective_surveying": _("a seller's customers answer far more often and more happily"),
+    "untied_ratings": _("most ratings are tied to no receipt"),
+}
 
 
 def voice_data(query: DashboardQuery) -> dict[str, Any]:
@@ -38,6 +49,10 @@ def voice_data(query: DashboardQuery) -> dict[str, Any]:
         "total": {**nps["total"], **{k: iel["total"][k] for k in ("iel", "presses")}},
         "previous": nps["previous"],
         "change": nps["change"],
+        "verdict": {
+            **nps["verdict"],
+            "explained": [str(REASONS[code]) for code in nps["verdict"]["reasons"]],
+        },
         "by": by,
         "rows": rows,
         "trend": {"grain": query.grain, "rows": trend},

@@ -23,6 +23,9 @@ class FeedbackSetup(models.Model):
     survey_cooldown_days = models.PositiveIntegerField(
         _("days before the same phone is asked again"), default=7
     )
+    min_coverage = models.FloatField(
+        _("lowest response coverage for a trusted NPS (answers per receipt)"), default=0.02
+    )
 
     def __str__(self) -> str:
         return f"{self.chain} · {self.bank}"

@@ -18,6 +18,12 @@ from cxm.metrics.nps import (
     nps_with_declines,
 )
 from cxm.metrics.periods import previous_period
+from cxm.metrics.representativeness import (
+    SellerVoice,
+    hour_spread_p_value,
+    selective_sellers,
+    verdict,
+)
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, share
 from cxm.org.models import Chain, Store
 from cxm.reports.filters import ReportFilter
@@ -109,7 +115,8 @@ def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     """NPS with its adjusted-Wald interval, NPS with declines and response coverage per group,
     the total, and the test against the previous period of the same length."""
     chain = _chain(flt)
-    min_n = setup_for(chain).min_responses if chain else 30
+    setup = setup_for(chain) if chain else None
+    min_n = setup.min_responses if setup else 30
     counts, receipts = survey_counts(flt, by), _receipts(flt, by)
     empty = dict.fromkeys(_SURVEY_COUNTS, 0)
     keys = set(counts) | set(receipts)
@@ -131,6 +138,7 @@ def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "min_n": min_n,
         "rows": rows,
         "total": total,
+        "verdict": _verdict(flt, total, min_n, setup.min_coverage if setup else 0.02),
         "previous": {"from": base.start.isoformat(), "to": base.end.isoformat(), **before},
         "change": None
         if test is None
@@ -141,6 +149,50 @@ def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
             "p_value": test.p_value,
             "significant": test.significant,
         },
+    }
+
+
+def _verdict(flt: ReportFilter, total: dict[str, Any], min_n: int, min_coverage: float) -> dict:
+    """Can the total be trusted? Answers tied to receipts are compared with all receipts:
+    by hour, and seller by seller (selective surveying)."""
+    surveys = _window(SurveyResponse, flt)
+    tied = surveys.filter(receipt__isnull=False)
+    by_hour = tied.values("receipt__hour").annotate(n=Count("pk")).order_by()
+    answered_hours = {row["receipt__hour"]: row["n"] for row in by_hour}
+    receipt_hours = {key[0]: n for key, n in _receipts(flt, "hour").items()}
+    selective: list[str] = []
+    if flt.seller_id() is None:
+        receipts = _receipts(flt, "seller")
+        counts = survey_counts(flt, "seller")
+        sellers = [
+            SellerVoice(
+                key[0],
+                receipts.get(key, 0),
+                sum(counts[key].values()),
+                NpsCounts(
+                    counts[key]["promoters"], counts[key]["passives"], counts[key]["detractors"]
+                ),
+            )
+            for key in counts
+            if key[0] is not None
+        ]
+        selective = selective_sellers(sellers)
+    everyone = total["responses"] + total["declined"]
+    hour_p = hour_spread_p_value(answered_hours, receipt_hours)
+    result = verdict(
+        responses=total["responses"],
+        min_responses=min_n,
+        coverage=total["response_coverage"],
+        min_coverage=min_coverage,
+        hour_p_value=hour_p,
+        selective=selective,
+        untied_share=share(everyone - tied.count(), everyone),
+    )
+    return {
+        "trusted": result.trusted,
+        "reasons": result.reasons,
+        "selective_sellers": selective,
+        "hour_p_value": hour_p,
     }
 
 

@@ -25,6 +25,8 @@ PRESS_LEVELS = ((1.0, "excellent"), (0.2, "good"), (-0.5, "neutral"), (-1.2, "po
 PRESS_DELAY_S = 30  # a customer presses half a minute after paying, at their till's terminal
 TERMINAL_BUSY_S = 10  # the chain's default repeat interval: a terminal this busy is skipped
 FLOOD_SHARE = 0.01  # a child drums on the screen: a few extra presses within seconds
+# One seller hands the QR code only to customers who look happy (selective surveying).
+SELECTIVE_HAPPY_EDGE, SELECTIVE_BOOST = 0.3, 8.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def recommend_scores(experience: np.ndarray, rng: np.random.Generator) -> np.nda
 class VoiceTruth:
     bank: str = BANK
     driver: str = DRIVER
+    selective_seller: str | None = None  # the seller who surveys only happy customers
     store_voice: dict[str, StoreVoice] = field(default_factory=dict)
     store_nps: dict[str, float] = field(default_factory=dict)  # true population NPS
     responses: dict[str, int] = field(default_factory=dict)  # answered, per store
@@ -98,6 +101,8 @@ class VoiceGenerator:
             setattr(self.truth, counter, dict.fromkeys(voices, 0))
         self._factors = [q.code for q in BANKS[BANK]]
         self._last_press: dict[str, datetime] = {}
+        last_store = stores[-1]["code"]
+        self.truth.selective_seller = next(s["code"] for s in sellers if s["store"] == last_store)
 
     def records(self, receipts: Iterator[dict]) -> Iterator[tuple[str, dict]]:
         """(kind, record) for every press and survey answer, in receipt order."""
@@ -112,8 +117,14 @@ class VoiceGenerator:
             press_draw, survey_draw = rng.random(2)
             if press_draw < voice.press_rate:
                 yield from self._presses(receipt, store, experience, rng)
-            if survey_draw < voice.response_rate:
+            if survey_draw < self._survey_rate(receipt, voice, experience):
                 yield "survey_responses", self._answer(receipt, store, voice, experience, rng)
+
+    def _survey_rate(self, receipt: dict, voice: StoreVoice, experience: float) -> float:
+        if self.seller_of_alias.get(receipt["operator"]) != self.truth.selective_seller:
+            return voice.response_rate
+        happy = experience > SELECTIVE_HAPPY_EDGE
+        return voice.response_rate * SELECTIVE_BOOST if happy else 0.0
 
     def _common(self, receipt: dict, store: str, prefix: str, delay_s: int) -> dict:
         at = datetime.fromisoformat(receipt["dateTime"]) + timedelta(seconds=delay_s)
