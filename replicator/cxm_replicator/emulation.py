@@ -9,6 +9,7 @@ inject (401, 429/503 with Retry-After, ...), a log of requests and a concurrency
 
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Emulator:
         self.requests: list[Request] = []
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.delay = 0.0  # seconds each answer takes, to make a sync slow enough to interrupt
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -186,6 +188,8 @@ class Emulator:
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
+            if self.delay:
+                time.sleep(self.delay)
             return self.fault_for(request) or self.handle(request)
         finally:
             with self._lock:
