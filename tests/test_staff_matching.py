@@ -13,7 +13,11 @@ from cxm.demo.simulator import SimulationConfig, simulate_chain
 from cxm.demo.simulator.staff import StaffSimulation
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
-from cxm.metrics.consultations import failure_quality, match_consultations
+from cxm.metrics.consultations import (
+    failure_quality,
+    match_consultations,
+    match_consultations_by_store,
+)
 from cxm.org.models import Store
 from cxm.staff.models import Consultation
 from cxm.staff.reports import consultations_in
@@ -75,11 +79,16 @@ def _sales_frame(chain) -> pd.DataFrame:
     for _, plan in chain.iter_plans():
         store = chain.stores[plan.store]
         midnight = datetime.combine(plan.day, time(), tzinfo=ZoneInfo(store["timezone"]))
-        sale = (plan.operation == 1) & (plan.seller >= 0)
+        sale = plan.operation == 1
         parts.append(
             pd.DataFrame(
                 {
-                    "seller": [chain.sellers[i]["code"] for i in plan.seller[sale].tolist()],
+                    "store": store["code"],
+                    # self-checkout (-1) is nobody's
+                    "seller": [
+                        chain.sellers[i]["code"] if i >= 0 else None
+                        for i in plan.seller[sale].tolist()
+                    ],
                     "at": pd.Timestamp(midnight) + pd.to_timedelta(plan.time_s[sale], unit="s"),
                 }
             )
@@ -90,17 +99,40 @@ def _sales_frame(chain) -> pd.DataFrame:
     return sales
 
 
-def test_failed_consultations_are_found_on_a_simulated_chain_of_20_stores_and_60_days():
+@pytest.fixture(scope="module")
+def simulated():
+    """20 stores, 60 days: consultations, their truth and the sale receipts."""
     chain = simulate_chain(SimulationConfig(stores=20, days=60, seed=11, end_date=date(2026, 3, 1)))
     days = list(StaffSimulation(chain).iter_days())  # one pass: records and truth together
     consultations = pd.DataFrame([c for day in days for c in day.consultations])
-    truth = {code: failed for day in days for code, failed in day.failed.items()}
     consultations["started_at"] = pd.to_datetime(consultations["started_at"], utc=True)
-    matched = match_consultations(consultations, _sales_frame(chain), LIMIT)
-    detected = pd.Series(~matched["converted"].to_numpy(), index=matched["id"])
-    quality = failure_quality(detected, pd.Series(truth))
+    truth = pd.Series({code: failed for day in days for code, failed in day.failed.items()})
+    return consultations, truth, _sales_frame(chain)
+
+
+def _quality(matched, truth):
+    return failure_quality(pd.Series(~matched["converted"].to_numpy(), index=matched["id"]), truth)
+
+
+def test_failed_consultations_are_found_on_a_simulated_chain_of_20_stores_and_60_days(simulated):
+    consultations, truth, sales = simulated
+    matched = match_consultations(consultations, sales[sales["seller"].notna()], LIMIT)
+    quality = _quality(matched, truth)
     assert quality.true_positives > 50_000
     assert quality.precision >= 0.97 and quality.recall >= 0.97, quality
+
+
+def test_without_sellers_on_receipts_the_store_fallback_is_as_good_as_documented(simulated):
+    # docs/staff.md quotes these figures: per consultation the guess is weak, but the
+    # number of failed consultations per store stays close to the truth.
+    consultations, truth, sales = simulated
+    matched = match_consultations_by_store(consultations, sales, LIMIT)
+    quality = _quality(matched, truth)
+    assert 0.65 <= quality.precision < 0.97 and 0.6 <= quality.recall < 0.97, quality
+    detected = (~matched["converted"]).groupby(consultations["store"].to_numpy()).sum()
+    actual = truth.groupby(consultations.set_index("id")["store"]).sum()
+    error = ((detected - actual).abs() / actual).max()
+    assert error < 0.15, error
 
 
 @pytest.fixture
@@ -207,3 +239,28 @@ def test_the_demo_chain_loaded_through_the_contract_matches_the_truth(db):
     detected = pd.Series({code: not ok for code, ok in _outcomes().items()})
     quality = failure_quality(detected, pd.Series(truth.failed))
     assert quality.precision >= 0.97 and quality.recall >= 0.95, quality
+
+
+def test_receipts_without_sellers_are_matched_on_the_store(chain):
+    # A store whose register prints no seller: the first consultation before the sale wins.
+    anonymous = [
+        receipt(1, "0000000000000002", when="2026-03-02T10:20:00", operator=""),
+        receipt(2, "0000000000000002", when="2026-03-02T13:00:00", operator=""),
+    ]
+    assert not run_import("receipts", chain, read_payload(anonymous)).rejected
+    consultations = [
+        {"id": "a", "store": "MSK-2", "seller": "MSK-2-S1", "started_at": "2026-03-02T10:00:00"},
+        {"id": "b", "store": "MSK-2", "seller": "MSK-1-S2", "started_at": "2026-03-02T10:05:00"},
+        {"id": "c", "store": "MSK-2", "seller": "MSK-2-S1", "started_at": "2026-03-02T15:00:00"},
+    ]
+    assert not run_import("consultations", chain, read_payload(consultations)).rejected
+    assert _outcomes() == {"a": True, "b": False, "c": False}
+
+
+def test_a_consultation_just_started_is_neither_converted_nor_failed(chain):
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    press = {"id": "now", "store": "MSK-1", "seller": "MSK-1-S1", "started_at": now}
+    assert not run_import("consultations", chain, read_payload([press])).rejected
+    assert _outcomes() == {"now": None}

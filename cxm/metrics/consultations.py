@@ -41,21 +41,11 @@ def match_consultations(
 
     `consultations` must hold every consultation of its sellers in the time span matched, so
     that each one's next start is known."""
-    c = consultations[["id", "seller", "started_at"]].copy()
-    c["started_at"] = _instants(c["started_at"])
-    c["_order"] = np.arange(len(c))
-    c = c.sort_values(["seller", "started_at", "_order"], kind="stable")
-    c["next_start"] = c.groupby("seller", sort=False)["started_at"].shift(-1)
-    deadline = c["started_at"] + limit
-    c["deadline"] = deadline.where(c["next_start"].isna(), np.minimum(deadline, c["next_start"]))
-    s = sales[["id", "seller", "at"]].rename(columns={"id": "receipt"})
-    s["at"] = _instants(s["at"])
-    s = s.sort_values("at")
-    c = c.sort_values("started_at", kind="stable")
+    c = with_deadlines(consultations, limit).sort_values("started_at", kind="stable")
     # The first sale of the same seller at or after the start (a forward as-of join).
     joined = pd.merge_asof(
         c,
-        s,
+        _sales(sales, "seller"),
         left_on="started_at",
         right_on="at",
         by="seller",
@@ -63,13 +53,73 @@ def match_consultations(
         allow_exact_matches=True,
     )
     converted = joined["at"].notna() & (joined["at"] < joined["deadline"])
+    return _outcome(joined, converted, joined["receipt"])
+
+
+def match_consultations_by_store(
+    consultations: pd.DataFrame, sales: pd.DataFrame, limit: pd.Timedelta, rounds: int = 2
+) -> pd.DataFrame:
+    """The fallback when receipts carry no seller: a consultation (`id`, `seller`, `store`,
+    `started_at`) is converted by the store's first free sale receipt (`id`, `store`, `at`)
+    in its window; a receipt claimed by several consultations goes to the one started first
+    (first come, first served), and the others try the next free receipt in the next round.
+    Same result columns as `match_consultations`. Which consultation a receipt belongs to
+    is a guess here: docs/staff.md gives how good it is on the simulator. Two rounds keep
+    the number of failures closest to the truth there: more let failed consultations take
+    the receipts of sales nobody consulted on (self-checkout, quick sales)."""
+    c = with_deadlines(consultations, limit).sort_values("started_at", kind="stable")
+    c = c.reset_index(drop=True)
+    free = _sales(sales, "store")
+    receipt = pd.Series(pd.NA, index=c.index, dtype="Int64")
+    for _ in range(rounds):
+        waiting = c[receipt.isna()]
+        if waiting.empty or free.empty:
+            break
+        joined = pd.merge_asof(
+            waiting.reset_index(),
+            free,
+            left_on="started_at",
+            right_on="at",
+            by="store",
+            direction="forward",
+            allow_exact_matches=True,
+        )
+        claims = joined[joined["at"].notna() & (joined["at"] < joined["deadline"])]
+        won = claims.drop_duplicates("receipt", keep="first")
+        if won.empty:
+            break
+        receipt[won["index"].to_numpy()] = won["receipt"].to_numpy()
+        free = free[~free["receipt"].isin(set(won["receipt"]))]
+    return _outcome(c, receipt.notna(), receipt)
+
+
+def with_deadlines(consultations: pd.DataFrame, limit: pd.Timedelta) -> pd.DataFrame:
+    """Consultations with `deadline`: the seller's next start or start + limit, whichever
+    comes first; `_order` keeps the input order."""
+    c = consultations.copy()
+    c["started_at"] = _instants(c["started_at"])
+    c["_order"] = np.arange(len(c))
+    c = c.sort_values(["seller", "started_at", "_order"], kind="stable")
+    next_start = c.groupby("seller", sort=False)["started_at"].shift(-1)
+    deadline = c["started_at"] + limit
+    c["deadline"] = deadline.where(next_start.isna(), np.minimum(deadline, next_start))
+    return c
+
+
+def _sales(sales: pd.DataFrame, key: str) -> pd.DataFrame:
+    s = sales[["id", key, "at"]].rename(columns={"id": "receipt"})
+    s["at"] = _instants(s["at"])
+    return s.sort_values("at", kind="stable")
+
+
+def _outcome(c: pd.DataFrame, converted: pd.Series, receipt: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame(
         {
-            "id": joined["id"].to_numpy(),
-            "converted": converted.to_numpy(),
-            "receipt": joined["receipt"].where(converted).astype("Int64").to_numpy(),
-            "deadline": joined["deadline"].to_numpy(),
-            "_order": joined["_order"].to_numpy(),
+            "id": c["id"].to_numpy(),
+            "converted": converted.to_numpy(dtype=bool),
+            "receipt": receipt.where(converted).astype("Int64").to_numpy(),
+            "deadline": c["deadline"].to_numpy(),
+            "_order": c["_order"].to_numpy(),
         }
     )
     return out.sort_values("_order").drop(columns="_order").reset_index(drop=True)

@@ -12,10 +12,10 @@ from datetime import date, timedelta
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from cxm.metrics.consultations import match_consultations
+from cxm.metrics.consultations import match_consultations, match_consultations_by_store
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Consultation, MatchState
 
@@ -101,22 +101,40 @@ def _match(stale: set[tuple[int, date]]) -> None:
     consultations = pd.DataFrame.from_records(
         Consultation.objects.filter(
             seller_id__in=sellers, started_at__gte=start, started_at__lte=end
-        ).values_list("pk", "seller_id", "started_at"),
-        columns=["id", "seller", "started_at"],
+        ).values_list("pk", "seller_id", "store_id", "started_at"),
+        columns=["id", "seller", "store", "started_at"],
     )
     sales = pd.DataFrame.from_records(
         Receipt.objects.filter(
-            seller_id__in=sellers,
+            Q(seller_id__in=sellers) | Q(seller__isnull=True, store_id__in=set(targets["store"])),
             operation_type=OperationType.SALE,
             at__gte=start,
             at__lte=end,
-        ).values_list("pk", "seller_id", "at"),
-        columns=["id", "seller", "at"],
-    ).astype({"id": "int64", "seller": "int64"})
-    matched = match_consultations(consultations, sales, pd.Timedelta(sale_limit()))
-    matched = matched[matched["id"].isin(set(targets["id"].tolist()))]
+        ).values_list("pk", "seller_id", "store_id", "at"),
+        columns=["id", "seller", "store", "at"],
+    ).astype({"id": "int64", "seller": "Int64", "store": "int64"})
+    limit = pd.Timedelta(sale_limit())
+    attributed = sales[sales["seller"].notna()]
+    by_seller = match_consultations(consultations, attributed.astype({"seller": "int64"}), limit)
+    # Stores whose receipts in the span carry no seller at all are matched on the store.
+    blind = ~consultations["store"].isin(set(attributed["store"])).to_numpy()
+    if blind.any():
+        by_store = match_consultations_by_store(consultations, sales[sales["seller"].isna()], limit)
+        by_seller[blind] = by_store[blind]
+    _save(by_seller[by_seller["id"].isin(set(targets["id"].tolist()))])
+
+
+def _save(matched: pd.DataFrame) -> None:
+    # A consultation whose window is still open is neither converted nor failed yet.
+    still_open = ~matched["converted"] & (matched["deadline"] > pd.Timestamp(timezone.now()))
     rows = [
-        Consultation(pk=int(pk), converted=bool(ok), receipt_id=None if pd.isna(rec) else int(rec))
-        for pk, ok, rec in zip(matched["id"], matched["converted"], matched["receipt"], strict=True)
+        Consultation(
+            pk=int(pk),
+            converted=None if wait else bool(ok),
+            receipt_id=None if pd.isna(rec) else int(rec),
+        )
+        for pk, ok, rec, wait in zip(
+            matched["id"], matched["converted"], matched["receipt"], still_open, strict=True
+        )
     ]
     Consultation.objects.bulk_update(rows, ["converted", "receipt"], batch_size=_UPDATE_BATCH)
