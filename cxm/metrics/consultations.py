@@ -102,7 +102,8 @@ def with_deadlines(consultations: pd.DataFrame, limit: pd.Timedelta) -> pd.DataF
     c = c.sort_values(["seller", "started_at", "_order"], kind="stable")
     next_start = c.groupby("seller", sort=False)["started_at"].shift(-1)
     deadline = c["started_at"] + limit
-    c["deadline"] = deadline.where(next_start.isna(), np.minimum(deadline, next_start))
+    # Series.where keeps the datetime type (np.minimum would go through Python objects).
+    c["deadline"] = deadline.where(next_start.isna() | (deadline <= next_start), next_start)
     return c
 
 
@@ -113,15 +114,9 @@ def _sales(sales: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 def _outcome(c: pd.DataFrame, converted: pd.Series, receipt: pd.Series) -> pd.DataFrame:
-    out = pd.DataFrame(
-        {
-            "id": c["id"].to_numpy(),
-            "converted": converted.to_numpy(dtype=bool),
-            "receipt": receipt.where(converted).astype("Int64").to_numpy(),
-            "deadline": c["deadline"].to_numpy(),
-            "_order": c["_order"].to_numpy(),
-        }
-    )
+    out = c[["id", "deadline", "_order"]].reset_index(drop=True)
+    out.insert(1, "converted", converted.to_numpy(dtype=bool))
+    out.insert(2, "receipt", pd.array(receipt.where(converted), dtype="Int64"))
     return out.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
