@@ -178,3 +178,22 @@ def test_the_admin_shows_customer_voice_read_only(client, voiced):
     for name in ("press", "surveyresponse", "reviewclick", "feedbacksetup"):
         assert client.get(f"/admin/feedback/{name}/").status_code == 200
     assert client.get("/admin/feedback/press/add/").status_code == 403
+
+
+def test_the_reviews_report_counts_invitations_and_clicks(client, sold, personas):
+    first = client.post(receipt_link(sold), {"nps": "10"}).content.decode()
+    href = first.split('class="review-link" href="')[1].split('"')[0]
+    client.get(href)
+    client.get(href)
+    headers = bearer(personas["admin"])
+    today = SurveyResponse.objects.get().day.isoformat()
+    report = client.get(f"/api/v1/reports/reviews?from={today}&to={today}&by=store", **headers)
+    row = report.json()["rows"][0]
+    assert (row["store"], row["invitations"], row["clicks"]) == ("MSK-1", 1, 2)
+    assert row["promoter_click_rate"] == 2.0
+    by_seller = client.get(f"/api/v1/reports/reviews?from={today}&to={today}&by=seller", **headers)
+    assert by_seller.status_code == 422
+    mine = client.get(
+        f"/api/v1/reports/reviews?from={today}&to={today}", **bearer(personas["seller"])
+    )
+    assert mine.json()["total"]["invitations"] == 1 and mine.json()["total"]["clicks"] is None

@@ -49,6 +49,10 @@ def test_reports_recover_the_simulated_truth(db):
     assert "selective_surveying" in chain_verdict["reasons"] and not chain_verdict["trusted"]
     # A store's answers, tied to receipts, are spread over the day like its receipts.
     assert "hours_unlike_receipts" not in chain_verdict["reasons"]
+    reviews = build_report("reviews", flt)["total"]
+    assert reviews["invitations"] == sum(truth.responses.values()) + sum(truth.declined.values())
+    assert reviews["clicks"] == len(truth.clicks)
+    assert reviews["promoter_click_rate"] > 3 * reviews["click_rate"] / 2
     factors = build_report("csi", flt)["rows"]
     heaviest = max(factors, key=lambda f: f["weight"])
     assert heaviest["factor"] == DRIVER

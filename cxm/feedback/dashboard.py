@@ -57,5 +57,6 @@ def voice_data(query: DashboardQuery) -> dict[str, Any]:
         "rows": rows,
         "trend": {"grain": query.grain, "rows": trend},
         "factors": csi["rows"],
+        "reviews": build_report("reviews", flt)["total"],
         "csi": csi["csi"],
     }

@@ -104,6 +104,8 @@ class SurveyResponse(models.Model):
     comment = models.TextField(blank=True)
     contact = models.CharField(max_length=200, blank=True, help_text="kept only with consent")
     contact_consent = models.BooleanField(default=False)
+    # The thank-you page showed the store's public review links (review mobilisation).
+    review_invited = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -132,6 +134,7 @@ class ReviewClick(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="review_clicks")
     platform = models.CharField(max_length=40)
     at = models.DateTimeField(auto_now_add=True)
+    day = models.DateField(null=True, help_text="the store's local day")
     promoter = models.BooleanField(help_text="the answer before the click was a 9 or 10")
 
     class Meta:

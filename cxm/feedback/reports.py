@@ -9,7 +9,13 @@ from django.db.models import Count, Q
 
 from cxm.feedback.banks import QUESTIONS
 from cxm.feedback.importers import setup_for
-from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Press, SurveyResponse
+from cxm.feedback.models import (
+    NEGATIVE_BUTTONS,
+    POSITIVE_BUTTONS,
+    Press,
+    ReviewClick,
+    SurveyResponse,
+)
 from cxm.metrics.nps import (
     NpsCounts,
     adjusted_wald_interval,
@@ -271,4 +277,51 @@ def csi_report(flt: ReportFilter) -> dict[str, Any]:
         "to": flt.period.end.isoformat(),
         "rows": rows,
         "csi": index.csi,
+    }
+
+
+REVIEW_GROUPINGS = (None, "store", "region", "day", "week", "month")
+_INVITED = {"invitations": Count("pk"), "promoter_invitations": Count("pk", filter=Q(nps__gte=9))}
+_CLICKS = {"clicks": Count("pk"), "promoter_clicks": Count("pk", filter=Q(promoter=True))}
+
+
+def _review_figures(flt: ReportFilter, by: str | None) -> dict[tuple, dict[str, Any]]:
+    invited = _grouped(_window(SurveyResponse, flt).filter(review_invited=True), by, _INVITED)
+    clicks = ReviewClick.objects.filter(
+        store_id__in=flt.store_ids(), day__gte=flt.period.start, day__lte=flt.period.end
+    )
+    # A click is the store's: one seller's figures have invitations but no clicks.
+    clicked = _grouped(clicks, by, _CLICKS) if flt.seller_id() is None else {}
+    unknown = dict.fromkeys(_CLICKS, 0 if flt.seller_id() is None else None)
+    figures = {}
+    for key in set(invited) | set(clicked):
+        inv = invited.get(key, dict.fromkeys(_INVITED, 0))
+        clk = clicked.get(key, unknown)
+        figures[key] = {
+            **inv,
+            **clk,
+            "click_rate": _rate(clk["clicks"], inv["invitations"]),
+            "promoter_click_rate": _rate(clk["promoter_clicks"], inv["promoter_invitations"]),
+        }
+    return figures
+
+
+def _rate(part: int | None, whole: int) -> float | None:
+    return None if part is None else share(part, whole)
+
+
+def reviews_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
+    """Review mobilisation: invitations (thank-you pages that showed the store's public review
+    links), clicks on them and the click rate, promoters separately. Clicks belong to the
+    store, not to a seller."""
+    if by not in REVIEW_GROUPINGS:
+        raise ValueError("reviews are the store's: by store, region, day, week or month")
+    rows = _review_figures(flt, by) if by else {}
+    return {
+        "report": "reviews",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "by": by,
+        "rows": [{**_key_row(by, k), **rows[k]} for k in sorted(rows, key=_sort_key)],
+        "total": _review_figures(flt, None)[()],
     }

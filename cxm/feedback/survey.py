@@ -14,8 +14,10 @@ import segno
 from django.core import signing
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 
 from cxm.feedback.importers import setup_for
+from cxm.feedback.models import ReviewClick, SurveyResponse
 from cxm.imports.records import ImportResult, Record
 from cxm.imports.registry import run_import
 from cxm.metrics.nps import nps_group
@@ -90,8 +92,9 @@ def already_answered(target: SurveyTarget) -> bool:
     return target.receipt is not None and target.receipt.survey_responses.exists()
 
 
-def record_answer(target: SurveyTarget, form: dict, *, declined: bool) -> ImportResult:
-    """Write the answer through the import contract: the same checks as any import."""
+def record_answer(target: SurveyTarget, form: dict, *, declined: bool) -> tuple[ImportResult, str]:
+    """Write the answer through the import contract (the same checks as any import); returns
+    the result and the answer's `id`."""
     record: dict = {
         "id": target.answer_id,
         "store": target.store.code,
@@ -113,7 +116,21 @@ def record_answer(target: SurveyTarget, form: dict, *, declined: bool) -> Import
             contact_consent=form.get("contact_consent", False),
         )
     chain = target.store.chain
-    return run_import("survey_responses", chain, [Record("form", record)])
+    return run_import("survey_responses", chain, [Record("form", record)]), record["id"]
+
+
+def mark_invited(store: Store, answer_id: str) -> None:
+    """The customer was shown the store's public review links after this answer."""
+    SurveyResponse.objects.filter(chain_id=store.chain_id, external_id=answer_id).update(
+        review_invited=True
+    )
+
+
+def count_review_click(store: Store, platform: str, promoter: bool) -> ReviewClick:
+    now = timezone.now()
+    return ReviewClick.objects.create(
+        store=store, platform=platform, promoter=promoter, day=now.astimezone(store.tz).date()
+    )
 
 
 def survey_bank(store: Store) -> str:

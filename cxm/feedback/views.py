@@ -16,11 +16,12 @@ from cxm.dashboard.views import _page
 from cxm.feedback.banks import BANKS, SCALE, draw_questions
 from cxm.feedback.dashboard import voice_data
 from cxm.feedback.importers import MAX_COMMENT, setup_for
-from cxm.feedback.models import ReviewClick
 from cxm.feedback.survey import (
     SurveyLinkError,
     already_answered,
+    count_review_click,
     follow_review_link,
+    mark_invited,
     poster_link,
     qr_svg,
     record_answer,
@@ -53,20 +54,23 @@ def survey(request: HttpRequest) -> HttpResponse:
         return _survey_form(request, target)
     declined = "decline" in request.POST
     form = _read_form(request)
-    result = record_answer(target, form, declined=declined)
+    result, answer_id = record_answer(target, form, declined=declined)
     if result.rejected:
         problem = result.rejected[0]
         key = problem.field.split(".")[0]
         message = _FORM_PROBLEMS.get(key, lambda: _("Some answers could not be read."))()
         return _survey_form(request, target, problem=message, status=422)
     nps = None if declined else int(form["nps"])
+    links = review_links(target.store, nps)
+    if links:
+        mark_invited(target.store, answer_id)
     context = {
         "store": target.store,
         "declined": declined,
         "nps": nps,
         "promoter": nps is not None and nps >= 9,
         "detractor": nps is not None and nps <= 6,
-        "links": review_links(target.store, nps),
+        "links": links,
     }
     response = render(request, "feedback/survey_done.html", context)
     cooldown = setup_for(target.store.chain).survey_cooldown_days
@@ -120,7 +124,7 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
         store, platform, address, promoter = follow_review_link(token)
     except SurveyLinkError:
         raise Http404("no such review link") from None
-    ReviewClick.objects.create(store=store, platform=platform, promoter=promoter)
+    count_review_click(store, platform, promoter)
     return HttpResponseRedirect(address)
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from cxm.feedback.reports import csi_report, iel_report, nps_report
+from cxm.feedback.reports import csi_report, iel_report, nps_report, reviews_report
 from cxm.metrics.periods import Period
 from cxm.reports.filters import ReportFilter
 from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
@@ -16,6 +16,7 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "nps": lambda flt, by, base: nps_report(flt, by),
     "iel": lambda flt, by, base: iel_report(flt, by),
     "csi": lambda flt, by, base: csi_report(flt),
+    "reviews": lambda flt, by, base: reviews_report(flt, by),
     "sellers": lambda flt, by, base: sellers_report(flt, by),
     "failures": lambda flt, by, base: failures_report(flt, by),
     "compliance": lambda flt, by, base: compliance_report(flt, by),

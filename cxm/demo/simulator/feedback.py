@@ -27,6 +27,8 @@ TERMINAL_BUSY_S = 10  # the chain's default repeat interval: a terminal this bus
 FLOOD_SHARE = 0.01  # a child drums on the screen: a few extra presses within seconds
 # One seller hands the QR code only to customers who look happy (selective surveying).
 SELECTIVE_HAPPY_EDGE, SELECTIVE_BOOST = 0.3, 8.0
+# After answering, everyone sees the store's review links; promoters follow them far more.
+PROMOTER_CLICK, OTHER_CLICK = 0.3, 0.03
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class VoiceTruth:
     positive: dict[str, int] = field(default_factory=dict)  # counted presses, per store
     negative: dict[str, int] = field(default_factory=dict)
     receipts: dict[str, int] = field(default_factory=dict)  # sale receipts, per store
+    # Review-link clicks after answers (outside the import contract: the page counts them):
+    # (store, platform, promoter, the answer's `id`).
+    clicks: list[tuple[str, str, bool, str]] = field(default_factory=list)
 
     def iel(self, store: str) -> float:
         return 100 * (self.positive[store] - self.negative[store]) / self.receipts[store]
@@ -179,6 +184,7 @@ class VoiceGenerator:
         }
         if rng.random() < voice.decline_share:
             self.truth.declined[store] += 1
+            self._click(store, record["id"], False, rng)
             return {**record, "declined": True}
         self.truth.responses[store] += 1
         asked = rng.choice(len(self._factors), size=FACTORS_PER_SURVEY, replace=False)
@@ -189,7 +195,13 @@ class VoiceGenerator:
             noise = 0.6 if code == DRIVER else 0.9
             answers[code] = int(np.clip(np.rint(mean + rng.normal(0, noise)), 1, 5))
         nps = int(recommend_scores(np.array([x]), rng)[0])
+        self._click(store, record["id"], nps >= 9, rng)
         return {**record, "nps": nps, "answers": answers}
+
+    def _click(self, store: str, answer: str, promoter: bool, rng: np.random.Generator) -> None:
+        if rng.random() < (PROMOTER_CLICK if promoter else OTHER_CLICK):
+            platform = ("yandex", "2gis", "google")[int(rng.integers(0, 3))]
+            self.truth.clicks.append((store, platform, promoter, answer))
 
 
 def _rng(seed: int, purpose: int) -> np.random.Generator:
