@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "cxm.api",
     "cxm.demo",
     "cxm.replication",
+    "cxm.analytics",
 ]
 
 MIDDLEWARE = [

@@ -36,6 +36,9 @@ class ReportQuery(Schema):
         None, alias="base_from", description="decomposition: base period's first day"
     )
     base_end: date | None = Field(None, alias="base_to", description="base period's last day")
+    x: list[str] | None = Field(None, description="correlations: series (repeat the parameter)")
+    y: list[str] | None = Field(None, description="correlations: series against each x")
+    grain: str | None = Field(None, description="correlations: store-day … seller-month")
 
     def period(self) -> Period:
         if self.end < self.start:
@@ -70,7 +73,9 @@ def report(request: HttpRequest, name: ReportName, params: Query[ReportQuery]) -
     base = params.base()
     by = params.by.value if params.by else None
     try:
-        built = build_report(name.value, flt, by=by, base=base)
+        built = build_report(
+            name.value, flt, by=by, base=base, x=params.x, y=params.y, grain=params.grain
+        )
     except FilterError:
         raise  # 422 naming its own field
     except ValueError as exc:

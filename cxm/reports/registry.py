@@ -3,9 +3,10 @@
 from collections.abc import Callable
 from typing import Any
 
+from cxm.analytics.reports import correlation_report
 from cxm.feedback.reports import csi_report, iel_report, nps_report, reviews_report
 from cxm.metrics.periods import Period
-from cxm.reports.filters import ReportFilter
+from cxm.reports.filters import FilterError, ReportFilter
 from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
 from cxm.staff.reports import compliance_report, failures_report, sellers_report
 
@@ -20,14 +21,27 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "sellers": lambda flt, by, base: sellers_report(flt, by),
     "failures": lambda flt, by, base: failures_report(flt, by),
     "compliance": lambda flt, by, base: compliance_report(flt, by),
+    "correlations": lambda flt, by, base, **options: correlation_report(flt, **options),
 }
+
+# The options a report takes beyond the filter, `by` and `base` (`--x`, `--y`, `--grain`).
+REPORT_OPTIONS: dict[str, tuple[str, ...]] = {"correlations": ("x", "y", "grain")}
 
 
 def build_report(
-    name: str, flt: ReportFilter, *, by: str | None = None, base: Period | None = None
+    name: str,
+    flt: ReportFilter,
+    *,
+    by: str | None = None,
+    base: Period | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     try:
         builder = REPORTS[name]
     except KeyError:
         raise ValueError(f"unknown report {name!r}; one of {', '.join(REPORTS)}") from None
-    return builder(flt, by, base)
+    given = {key: value for key, value in options.items() if value is not None}
+    unexpected = sorted(set(given) - set(REPORT_OPTIONS.get(name, ())))
+    if unexpected:
+        raise FilterError(unexpected[0], f"the {name} report takes no {unexpected[0]!r}")
+    return builder(flt, by, base, **given)

@@ -11,6 +11,10 @@ from cxm.reports.filters import FilterError, ReportFilter
 from cxm.reports.registry import REPORTS, build_report
 
 
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 class Command(BaseCommand):
     help = "Print a report: the same figures as the pages and the API."
 
@@ -25,6 +29,14 @@ class Command(BaseCommand):
         parser.add_argument("--seller")
         parser.add_argument("--by")
         parser.add_argument("--chain", help="chain code (default: the only chain)")
+        for series in ("x", "y"):
+            parser.add_argument(
+                f"--{series}",
+                type=_names,
+                action="extend",
+                help="correlations: series names, repeated or comma-separated",
+            )
+        parser.add_argument("--grain", help="correlations: store-day|store-week|…|seller-month")
         parser.add_argument("--format", default="table", choices=formats.FORMATS)
         parser.add_argument("--output", help="write to this file instead of standard output")
 
@@ -39,7 +51,9 @@ class Command(BaseCommand):
         )
         base = Period(base_start, base_end) if base_start else None
         try:
-            report = build_report(name, flt, by=o["by"], base=base)
+            report = build_report(
+                name, flt, by=o["by"], base=base, x=o["x"], y=o["y"], grain=o["grain"]
+            )
         except (ValueError, FilterError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from None
         self._emit(report, o["format"], o["output"])

@@ -1,0 +1,110 @@
+"""The analytics reports (`cxm report correlations …`, `/api/v1/reports/correlations`, the
+correlation page): series read through `series`, statistics from `cxm.metrics`."""
+
+from dataclasses import asdict
+from itertools import combinations
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from cxm.analytics.series import DEFAULT_GRAIN, check_series, series_frame
+from cxm.metrics.correlation import (
+    ADJUSTMENT,
+    ALPHA,
+    Correlation,
+    Problem,
+    Strength,
+    correlate_pairs,
+    verdict,
+)
+from cxm.reports.filters import FilterError, ReportFilter
+
+# The seed's ready-made questions (slide 4): which pair answers which.
+PRESETS: dict[str, tuple[str, str]] = {
+    "traffic_quality": ("units", "traffic"),
+    "seller_engagement": ("traffic", "consultations"),
+    "perceived_quality": ("likes", "consultations"),
+    "standard_and_sales": ("units", "compliance"),
+    "loyalty_and_sales": ("iel", "revenue"),
+}
+
+
+def correlation_pairs(x: list[str], y: list[str] | None) -> list[tuple[str, str]]:
+    """Every x against every y; without y, every pair among the x."""
+    check_series("x", x)
+    if y:
+        check_series("y", y)
+        pairs = [(a, b) for a in x for b in y if a != b]
+    else:
+        pairs = list(combinations(dict.fromkeys(x), 2))
+    if not pairs:
+        raise FilterError("y" if y else "x", "name two different series to correlate")
+    return pairs
+
+
+def correlation_report(
+    flt: ReportFilter,
+    x: list[str] | None = None,
+    y: list[str] | None = None,
+    grain: str | None = None,
+) -> dict[str, Any]:
+    """One row per pair: n, Pearson and Spearman with p-values (raw and Holm-adjusted over
+    the pairs), 95 % intervals and the verdict; `points` holds the data they came from."""
+    if not x:
+        raise FilterError("x", "name at least one series (x)")
+    pairs = correlation_pairs(x, y)
+    grain = grain or DEFAULT_GRAIN
+    names = list(dict.fromkeys(name for pair in pairs for name in pair))
+    frame = series_frame(flt, names, grain)
+    rows = [_row(c) for c in correlate_pairs(frame, pairs)]
+    unit, bucket = frame.index.names
+    points = [
+        {unit: key[0], bucket: key[1], **{n: _plain(v) for n, v in values.items()}}
+        for key, values in zip(frame.index, frame.to_dict("records"), strict=True)
+    ]
+    return {
+        "report": "correlations",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "grain": grain,
+        "alpha": ALPHA,
+        "adjustment": ADJUSTMENT,
+        "rows": rows,
+        "points": points,
+    }
+
+
+def _plain(value: float) -> float | None:
+    return None if value != value else value  # NaN → null in JSON
+
+
+def _row(correlation: Correlation) -> dict[str, Any]:
+    said = verdict(correlation)
+    return {
+        **asdict(correlation),
+        "problem": said.problem.value if said.problem else None,
+        "strength": said.strength.value if said.strength else None,
+        "significant": said.significant,
+        "verdict": verdict_text(correlation),
+    }
+
+
+def verdict_text(correlation: Correlation) -> str:
+    """The verdict in plain words, in the active language."""
+    said = verdict(correlation)
+    if said.problem == Problem.TOO_FEW_POINTS:
+        return _("too few points to judge (%(n)d; at least 4 needed)") % {"n": correlation.n}
+    if said.problem == Problem.CONSTANT:
+        return _("one of the series does not vary: no correlation can be measured")
+    relation = {
+        (Strength.NEGLIGIBLE, True): _("no noticeable relation"),
+        (Strength.NEGLIGIBLE, False): _("no noticeable relation"),
+        (Strength.WEAK, True): _("weak positive relation"),
+        (Strength.WEAK, False): _("weak negative relation"),
+        (Strength.MODERATE, True): _("moderate positive relation"),
+        (Strength.MODERATE, False): _("moderate negative relation"),
+        (Strength.STRONG, True): _("strong positive relation"),
+        (Strength.STRONG, False): _("strong negative relation"),
+    }[(said.strength, said.positive)]
+    significance = _("significant") if said.significant else _("not significant")
+    return f"{relation}, {significance}"

@@ -1,0 +1,116 @@
+"""`cxm report correlations` and GET /api/v1/reports/correlations: the same JSON, scoped to
+the caller, bad parameters named; on the simulated chain the planted relation between
+visitors and units sold is found with the figures of the simulator's truth."""
+
+import json
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from cxm.demo.loading import load_simulation
+from cxm.demo.simulator import SimulationConfig
+from cxm.metrics.periods import Period
+from cxm.org.cli import operator_scope
+from cxm.reports.filters import ReportFilter
+from cxm.reports.registry import build_report
+from tests.factories import bearer
+
+WEEK = {"from": "2026-03-02", "to": "2026-03-08"}
+
+
+def cli_json(capsys, *args: str) -> dict:
+    call_command("report", *args, "--chain", "default", "--format", "json")
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def get(client, chain_sales):
+    def fetch(*, as_="admin", **params):
+        headers = bearer(chain_sales[as_]) if as_ else {}
+        return client.get("/api/v1/reports/correlations", params, **headers)
+
+    return fetch
+
+
+def test_the_api_gives_exactly_what_the_cli_prints(get, capsys):
+    response = get(**WEEK, x=["revenue", "receipts"], y="traffic", grain="store-day")
+    assert response.status_code == 200
+    printed = cli_json(
+        capsys, "correlations", "--from", WEEK["from"], "--to", WEEK["to"],
+        "--x", "revenue,receipts", "--y", "traffic", "--grain", "store-day",
+    )  # fmt: skip
+    assert response.json() == printed
+    assert [(r["x"], r["y"]) for r in printed["rows"]] == [
+        ("revenue", "traffic"),
+        ("receipts", "traffic"),
+    ]
+    # Three store-days with sales: too few points, said in words, no number.
+    row = printed["rows"][0]
+    assert row["n"] == 3 and row["problem"] == "too_few_points" and row["pearson_r"] is None
+    assert {p["store"] for p in printed["points"]} == {"MSK-1", "MSK-2", "NSK-1"}
+
+
+def test_a_store_manager_sees_only_their_store(get):
+    body = get(as_="manager", **WEEK, x="revenue", y="traffic").json()
+    assert {p["store"] for p in body["points"]} == {"MSK-2"}
+    assert get(as_="manager", **WEEK, x="revenue", y="traffic", store="MSK-1").status_code == 403
+
+
+def test_an_outsider_sees_nothing_and_an_anonymous_caller_is_refused(get):
+    body = get(as_="outsider", **WEEK, x="revenue", y="traffic").json()
+    assert body["points"] == [] and body["rows"][0]["problem"] == "too_few_points"
+    assert get(as_=None, **WEEK, x="revenue", y="traffic").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"x": "revenue", "y": "happiness"}, "y"),
+        ({"x": "wealth", "y": "traffic"}, "x"),
+        ({"y": "traffic"}, "x"),
+        ({"x": "revenue", "y": "revenue"}, "y"),
+        ({"x": "revenue", "y": "traffic", "grain": "store-year"}, "grain"),
+    ],
+)
+def test_a_bad_parameter_is_named(get, params, field):
+    response = get(**WEEK, **params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", field]
+
+
+def test_other_reports_refuse_correlation_options(get, client, chain_sales):
+    response = client.get(
+        "/api/v1/reports/kpi", {**WEEK, "x": "revenue"}, **bearer(chain_sales["admin"])
+    )
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "x"]
+    with pytest.raises(CommandError, match="takes no 'grain'"):
+        call_command("report", "kpi", "--from", WEEK["from"], "--to", WEEK["to"],
+                     "--grain", "store-day", "--chain", "default")  # fmt: skip
+
+
+CONFIG = SimulationConfig(stores=3, sellers_per_store=2, days=21, seed=5)
+
+
+def test_visitors_and_units_sold_correlate_on_the_simulated_chain(db):
+    chain, simulated, _ = load_simulation(CONFIG)
+    flt = ReportFilter(
+        operator_scope(chain), Period(simulated.start_date, simulated.end_date)
+    )
+    report = build_report(
+        "correlations", flt, x=["units", "receipts"], y=["traffic"], grain="store-day"
+    )
+    truth = simulated.truth().store_days
+    units = np.array([float(f.units) for f in truth.values()])
+    traffic = np.array([f.traffic for f in truth.values()], dtype=float)
+    row = report["rows"][0]
+    assert row["n"] == len(truth) == 3 * 21
+    assert row["pearson_r"] == pytest.approx(np.corrcoef(units, traffic)[0, 1])
+    assert row["significant"] and row["strength"] == "strong" and row["pearson_r"] > 0
+    # Two pairs tested: Holm doubles the smaller p-value.
+    smaller = min(report["rows"], key=lambda r: r["pearson_p"])
+    assert smaller["pearson_p_adjusted"] == pytest.approx(min(1, 2 * smaller["pearson_p"]))
+    monthly = build_report("correlations", flt, x=["revenue", "consultations"], grain="seller-month")
+    assert {p["seller"] for p in monthly["points"]} <= {s["code"] for s in simulated.sellers}
+    assert monthly["rows"][0]["n"] >= 6
