@@ -20,6 +20,7 @@ from cxm.metrics.representativeness import (
     verdict,
 )
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, top_two_box
+from cxm.metrics.segments import abc_classes, basket_depth
 
 
 def test_the_variance_matches_the_published_worked_example():
@@ -140,3 +141,16 @@ def test_the_verdict_names_every_reason():
         "selective_surveying",
         "untied_ratings",
     ]
+
+
+def test_abc_puts_the_receipts_that_make_80_percent_of_revenue_in_a():
+    totals = np.array([10, 500, 300, 100, 50, 40])  # revenue 1000
+    assert abc_classes(totals).tolist() == ["C", "A", "A", "B", "B", "C"]
+    assert abc_classes(np.array([0, 0])).tolist() == ["C", "C"]
+
+
+def test_basket_depth_tells_single_items_from_baskets_with_addons():
+    assert basket_depth(1, 1, False) == "single"
+    assert basket_depth(1, 3, False) == "several"
+    assert basket_depth(2, 2, True) == "with_addons"
+    assert basket_depth(2, 2, False) == "several"

@@ -197,3 +197,33 @@ def test_the_reviews_report_counts_invitations_and_clicks(client, sold, personas
         f"/api/v1/reports/reviews?from={today}&to={today}", **bearer(personas["seller"])
     )
     assert mine.json()["total"]["invitations"] == 1 and mine.json()["total"]["clicks"] is None
+
+
+def test_segments_split_nps_by_receipt_value_category_and_depth(client, chain_sales, chain):
+    # Receipts 1 and 2 of MSK-1 (1 500 ₽, a phone with a case) answered 10 and 3.
+    answers = [
+        {
+            "id": "s1",
+            "store": "MSK-1",
+            "at": "2026-03-02T12:10:00+03:00",
+            "nps": 10,
+            "receipt": {"fn": "9999078900001234", "fd": 1},
+        },
+        {
+            "id": "s2",
+            "store": "MSK-1",
+            "at": "2026-03-02T13:10:00+03:00",
+            "nps": 3,
+            "receipt": {"fn": "9999078900001234", "fd": 2},
+        },
+    ]
+    assert not run_import("survey_responses", chain, read_payload(answers)).rejected
+    report = client.get(f"/api/v1/reports/segments?{WEEK}", **bearer(chain_sales["admin"])).json()
+    rows = {(r["cut"], r["segment"]): r for r in report["rows"]}
+    value = [r for r in report["rows"] if r["cut"] == "value"]
+    assert sum(r["receipts"] for r in value) == 4  # the week's sale receipts
+    assert sum(r["revenue_share"] for r in value) == pytest.approx(1.0)
+    assert rows[("value", "A")]["receipts"] >= 1
+    depth = rows[("depth", "with_addons")]  # every test receipt is a phone and its case
+    assert (depth["receipts"], depth["responses"], depth["nps"]) == (4, 2, 0.0)
+    assert rows[("category", "Смартфоны")]["promoters"] == 1

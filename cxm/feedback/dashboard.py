@@ -18,6 +18,29 @@ REASONS = {
 }
 
 
+SEGMENT_CUTS = {
+    "value": _("Receipt value (ABC: A makes 80 % of revenue)"),
+    "category": _("Main category"),
+    "depth": _("Basket depth"),
+}
+DEPTHS = {
+    "single": _("one item"),
+    "several": _("several items"),
+    "with_addons": _("with accessories or services"),
+}
+
+
+def _segments(flt) -> list[dict[str, Any]]:
+    return [
+        {
+            **row,
+            "cut_name": str(SEGMENT_CUTS[row["cut"]]),
+            "segment_name": str(DEPTHS.get(row["segment"], row["segment"])),
+        }
+        for row in build_report("segments", flt)["rows"]
+    ]
+
+
 def voice_data(query: DashboardQuery) -> dict[str, Any]:
     flt = query.filter
     choices = scope_choices(query)
@@ -58,5 +81,6 @@ def voice_data(query: DashboardQuery) -> dict[str, Any]:
         "trend": {"grain": query.grain, "rows": trend},
         "factors": csi["rows"],
         "reviews": build_report("reviews", flt)["total"],
+        "segments": _segments(flt),
         "csi": csi["csi"],
     }

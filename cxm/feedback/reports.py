@@ -12,6 +12,7 @@ from cxm.feedback.importers import setup_for
 from cxm.feedback.models import (
     NEGATIVE_BUTTONS,
     POSITIVE_BUTTONS,
+    FeedbackSetup,
     Press,
     ReviewClick,
     SurveyResponse,
@@ -31,7 +32,7 @@ from cxm.metrics.representativeness import (
     verdict,
 )
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, share
-from cxm.org.models import Chain, Store
+from cxm.org.models import Store
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import _GROUP_FIELD, _regrouper, sales_figures
 from cxm.staff.models import Consultation
@@ -45,9 +46,10 @@ _SURVEY_COUNTS = {
 }
 
 
-def _chain(flt: ReportFilter) -> Chain | None:
+def setup_of(flt: ReportFilter) -> FeedbackSetup:
+    """The feedback setup of the chain the filter looks at (defaults for an empty scope)."""
     store = Store.objects.filter(pk__in=flt.scope.store_ids).select_related("chain").first()
-    return store.chain if store else None
+    return setup_for(store.chain) if store else FeedbackSetup()
 
 
 def _window(model, flt: ReportFilter):
@@ -120,9 +122,8 @@ def _counts_of(row: dict[str, Any]) -> NpsCounts:
 def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     """NPS with its adjusted-Wald interval, NPS with declines and response coverage per group,
     the total, and the test against the previous period of the same length."""
-    chain = _chain(flt)
-    setup = setup_for(chain) if chain else None
-    min_n = setup.min_responses if setup else 30
+    setup = setup_of(flt)
+    min_n = setup.min_responses
     counts, receipts = survey_counts(flt, by), _receipts(flt, by)
     empty = dict.fromkeys(_SURVEY_COUNTS, 0)
     keys = set(counts) | set(receipts)
@@ -144,7 +145,7 @@ def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "min_n": min_n,
         "rows": rows,
         "total": total,
-        "verdict": _verdict(flt, total, min_n, setup.min_coverage if setup else 0.02),
+        "verdict": _verdict(flt, total, min_n, setup.min_coverage),
         "previous": {"from": base.start.isoformat(), "to": base.end.isoformat(), **before},
         "change": None
         if test is None

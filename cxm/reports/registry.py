@@ -5,6 +5,7 @@ from typing import Any
 
 from cxm.analytics.reports import correlation_report
 from cxm.feedback.reports import csi_report, iel_report, nps_report, reviews_report
+from cxm.feedback.segments import segments_report
 from cxm.metrics.periods import Period
 from cxm.reports.filters import FilterError, ReportFilter
 from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
@@ -18,6 +19,7 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "iel": lambda flt, by, base: iel_report(flt, by),
     "csi": lambda flt, by, base: csi_report(flt),
     "reviews": lambda flt, by, base: reviews_report(flt, by),
+    "segments": lambda flt, by, base: segments_report(flt, by),
     "sellers": lambda flt, by, base: sellers_report(flt, by),
     "failures": lambda flt, by, base: failures_report(flt, by),
     "compliance": lambda flt, by, base: compliance_report(flt, by),
