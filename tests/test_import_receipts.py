@@ -128,3 +128,16 @@ def test_a_record_that_is_not_an_object_is_rejected(chain):
     result = imported(chain, [json.dumps(receipt(1)), receipt(2)])
     assert result.accepted == 1
     assert result.rejected[0].position == "item 1"
+
+
+def test_ids_taken_up_front_never_reuse_a_deleted_receipts_id_and_lines_follow_them(chain):
+    imported(chain, [receipt(1), receipt(2)])
+    highest = Receipt.objects.order_by("-pk").first()
+    gone = highest.pk
+    highest.delete()
+    imported(chain, [receipt(3), receipt(4)])
+    fresh = Receipt.objects.filter(fiscal_document_number__in=[3, 4]).order_by("pk")
+    assert all(r.pk > gone for r in fresh)
+    for r in fresh:
+        assert r.items.count() == 2
+        assert sum(i.sum for i in r.items.all()) == r.total

@@ -1,8 +1,8 @@
 """Receipt import: native FNS/OFD receipt JSON in, one row per fiscal document out.
 
 A receipt's identity is (fiscal drive, fiscal document number): re-sending is harmless.
-Each batch is written in one transaction with bulk inserts, so a 1 GB file streams through
-in bounded memory at close to the database's own bulk speed (see bench/import_receipts.py).
+Each batch is written in one transaction down the database's own bulk path (cxm.imports.bulk),
+so a 1 GB file streams through in bounded memory (see bench/import_receipts.py).
 """
 
 from collections.abc import Iterable, Iterator
@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
+from cxm.imports.bulk import insert_rows, reserve_ids
 from cxm.imports.records import ImportResult, Record, run_in_batches
 from cxm.org.models import Chain, Store
 from cxm.org.services import SellerDirectory, StoreDirectory
@@ -86,21 +87,26 @@ def _write(accepted: list[_Accepted], categories: CategoryAssigner, result: Impo
     if not fresh:
         return
     with transaction.atomic():
-        receipts = Receipt.objects.bulk_create([_receipt_row(a) for a in fresh])
-        ReceiptItem.objects.bulk_create(
+        ids = reserve_ids(Receipt, len(fresh))
+        insert_rows(
+            Receipt, RECEIPT_FIELDS, [_receipt_row(i, a) for i, a in zip(ids, fresh, strict=True)]
+        )
+        insert_rows(
+            ReceiptItem,
+            ITEM_FIELDS,
             [
-                ReceiptItem(
-                    receipt_id=receipt.pk,
-                    position=item.position,
-                    name=item.name,
-                    price=item.price,
-                    quantity=item.quantity,
-                    sum=item.sum,
-                    category_id=categories.category_id(item.name),
+                (
+                    receipt_id,
+                    item.position,
+                    item.name,
+                    item.price,
+                    item.quantity,
+                    item.sum,
+                    categories.category_id(item.name),
                 )
-                for receipt, a in zip(receipts, fresh, strict=True)
+                for receipt_id, a in zip(ids, fresh, strict=True)
                 for item in a.parsed.items
-            ]
+            ],
         )
     result.accepted += len(fresh)
 
@@ -124,24 +130,48 @@ def _drop_duplicates(accepted: list[_Accepted], result: ImportResult) -> list[_A
     return fresh
 
 
-def _receipt_row(a: _Accepted) -> Receipt:
+RECEIPT_FIELDS = (
+    "id",
+    "store",
+    "seller",
+    "fiscal_drive_number",
+    "fiscal_document_number",
+    "fiscal_sign",
+    "kkt_reg_id",
+    "document_code",
+    "operation_type",
+    "at",
+    "day",
+    "hour",
+    "total",
+    "cash",
+    "ecash",
+    "units",
+    "operator",
+    "operator_inn",
+)
+ITEM_FIELDS = ("receipt", "position", "name", "price", "quantity", "sum", "category")
+
+
+def _receipt_row(receipt_id: int, a: _Accepted) -> tuple:
     p = a.parsed
-    return Receipt(
-        store_id=a.store.pk,
-        seller_id=a.seller_id,
-        fiscal_drive_number=p.fiscal_drive_number,
-        fiscal_document_number=p.fiscal_document_number,
-        fiscal_sign=p.fiscal_sign,
-        kkt_reg_id=p.kkt_reg_id,
-        document_code=p.document_code,
-        operation_type=p.operation_type,
-        at=a.at,
-        day=a.local.date(),
-        hour=a.local.hour,
-        total=p.total,
-        cash=p.cash,
-        ecash=p.ecash,
-        units=sum((i.quantity for i in p.items), Decimal(0)),
-        operator=p.operator[:200],
-        operator_inn=p.operator_inn,
+    return (
+        receipt_id,
+        a.store.pk,
+        a.seller_id,
+        p.fiscal_drive_number,
+        p.fiscal_document_number,
+        p.fiscal_sign,
+        p.kkt_reg_id,
+        p.document_code,
+        p.operation_type,
+        a.at,
+        a.local.date(),
+        a.local.hour,
+        p.total,
+        p.cash,
+        p.ecash,
+        sum((i.quantity for i in p.items), Decimal(0)),
+        p.operator[:200],
+        p.operator_inn,
     )
