@@ -15,7 +15,7 @@ from tests.factories import bearer, count, receipt
 
 
 @pytest.fixture
-def replicator(personas, chain):
+def replicator(chain):
     return make_user(chain, "replicator-hq", Role.REPLICATOR)
 
 
@@ -47,9 +47,13 @@ def test_a_replicator_sends_receipts_of_its_chains_registers(client, replicator)
 
 
 def test_a_replicator_cannot_write_another_chains_register(client, replicator):
-    from cxm.org.models import Chain, Register, Store
+    from cxm.org.models import Chain, Region, Register, Store
 
-    Register.objects.create(kkt_reg_id="0000000000000099", store=Store.objects.get(code="OTH-1"))
+    other = Chain.objects.create(code="other", name="Чужая сеть")
+    store = Store.objects.create(
+        chain=other, region=Region.objects.create(chain=other, name="Запад"), code="OTH-1"
+    )
+    Register.objects.create(kkt_reg_id="0000000000000099", store=store)
     answer = post(client, replicator, "/api/v1/imports/receipts", [receipt(7, "0000000000000099")])
     assert answer.status_code == 422
     assert "not mapped" in answer.json()["rejections"][0]["message"]

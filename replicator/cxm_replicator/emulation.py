@@ -252,6 +252,24 @@ def sample_receipts(
         yield receipt, (local - timedelta(hours=3) + timedelta(minutes=1)).replace(tzinfo=UTC)
 
 
+def connect(name: str, harness: "Harness", clock, policy=None, **options: str):
+    """Provider `name` talking to its emulator (started here if it is not yet)."""
+    from cxm_replicator.http import RetryPolicy
+    from cxm_replicator.providers import create_provider
+    from cxm_replicator.providers.base import ProviderContext
+
+    if harness.emulator._server is None:
+        harness.emulator.start()
+    url = harness.emulator.url
+    # Every address setting the harness left empty points at the emulator.
+    settings = {k: (url if k.endswith("_url") and not v else v) for k, v in harness.options.items()}
+    settings.update(options)
+    context = ProviderContext(
+        settings, harness.secrets.__getitem__, clock, policy or RetryPolicy(), timeout=10
+    )
+    return create_provider(name, context)
+
+
 @dataclass
 class Harness:
     """How a test (or the benchmark) stands up a provider against its emulator: the
