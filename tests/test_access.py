@@ -62,6 +62,15 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     ("get", "/api/v1/tokens"): [Call()],
     ("post", "/api/v1/tokens"): [Call(body={"name": "access test"})],
     ("delete", "/api/v1/tokens/{prefix}"): [Call(path={"prefix": "nosuchpf"})],
+    ("get", "/api/v1/devices/tokens"): [Call()],
+    ("post", "/api/v1/devices/tokens"): [
+        Call(body={"store": "MSK-1", "name": "access test", "kind": "terminal"})
+    ],
+    ("delete", "/api/v1/devices/tokens/{prefix}"): [Call(path={"prefix": "nosuchpf"})],
+    # Users' tokens and sessions are not device tokens: every persona is refused here.
+    ("post", "/api/v1/devices/events/{kind}"): [
+        Call(path={"kind": "traffic"}, body=[count(store="MSK-1")]),
+    ],
     ("get", "/api/v1/reports/{name}"): [
         Call(path={"name": "kpi"}, query={**WEEK, "by": "store"}, label="kpi by store"),
         Call(path={"name": "kpi"}, query={**WEEK, "by": "seller"}, label="kpi by seller"),
