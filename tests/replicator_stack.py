@@ -83,7 +83,7 @@ class CxmServer:
 
     def _answers(self) -> bool:
         try:
-            return httpx.get(f"{self.url}/api/v1/me", timeout=1).status_code == 401
+            return httpx.get(f"{self.url}/admin/login/", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
