@@ -9,6 +9,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from cxm.metrics.composite import parse_weights
 from cxm.paths import data_dir
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -174,6 +175,17 @@ CXM_CONSULTATION_REPEAT_SECONDS = env_int("CXM_CONSULTATION_REPEAT_SECONDS", 10)
 # Sales-failure matching: a consultation not followed by its seller's sale within this many
 # minutes (or before the seller's next consultation) is a failed one (сбой продаж).
 CXM_CONSULTATION_SALE_MINUTES = env_int("CXM_CONSULTATION_SALE_MINUTES", 40)
+# The composite seller KPI: components of the sellers report and their weights.
+try:
+    CXM_SELLER_KPI_WEIGHTS = parse_weights(
+        env_str(
+            "CXM_SELLER_KPI_WEIGHTS",
+            "consultation_conversion:0.35,coverage:0.2,compliance:0.25,like_index:0.1,"
+            "average_ticket:0.1",
+        )
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(f"CXM_SELLER_KPI_WEIGHTS: {exc}") from exc
 
 LOGGING = {
     "version": 1,

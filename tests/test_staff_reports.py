@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
+from cxm.metrics.composite import composite_scores, parse_weights
 from cxm.metrics.periods import Period
 from cxm.org.models import Chain
 from cxm.org.scope import scope_for
@@ -126,8 +127,11 @@ def test_the_pages_show_the_reports_and_their_json_twins(activity, client):
     ranking = client.get(f"/staff/sellers/?{DAY}&format=json").json()["rows"]
     assert [r["seller"] for r in ranking[:2]] == ["MSK-1-S1", "MSK-1-S2"]
     assert client.get("/staff/button/").status_code == 403  # not a seller
+    profile = client.get(f"/staff/sellers/?{DAY}&seller=MSK-1-S1&format=json").json()
+    assert [(r["day"], r["consultations"]) for r in profile["trend"]] == [("2026-03-02", 3)]
     client.force_login(activity["seller"])
     assert client.get("/staff/button/").status_code == 200
+    assert client.get(f"/staff/sellers/?{DAY}&seller=MSK-1-S2").status_code == 403
     client.logout()
     assert client.get("/staff/failures/").status_code == 302
 
@@ -156,3 +160,41 @@ def test_one_click_queues_a_failed_consultation_for_the_electronic_mystery_shopp
     assert evil["Location"] == "/staff/failures/"
     client.force_login(activity["manager"])  # MSK-2's manager: c1 is MSK-1's
     assert client.post("/staff/failures/queue/", {"consultation": "c1"}).status_code == 403
+
+
+def test_the_composite_kpi_normalises_each_component_and_skips_missing_ones():
+    rows = [
+        {"consultation_conversion": 0.6, "coverage": 0.10, "compliance": 0.9},
+        {"consultation_conversion": 0.4, "coverage": 0.30, "compliance": None},
+        {"consultation_conversion": 0.5, "coverage": 0.20, "compliance": 0.5},
+    ]
+    weights = parse_weights("consultation_conversion:2, coverage:1, compliance:1")
+    # 1st: (2·1 + 1·0 + 1·1)/4; 2nd: (2·0 + 1·1)/3 without compliance; 3rd: (2·.5 + .5 + 0)/4
+    assert composite_scores(rows, weights) == pytest.approx([0.75, 1 / 3, 0.375])
+    assert composite_scores([{"coverage": None}], weights) == [None]
+    with pytest.raises(ValueError):
+        parse_weights("coverage:-1")
+
+
+def test_the_like_index_counts_positive_presses_per_consultation(activity):
+    presses = [
+        {"id": f"p{n}", "store": "MSK-1", "seller": "MSK-1-S1", "at": at, "button": button}
+        for n, (at, button) in enumerate(
+            [
+                ("2026-03-02T10:25:00+03:00", "like"),
+                ("2026-03-02T13:05:00+03:00", "excellent"),
+                ("2026-03-02T14:05:00+03:00", "dislike"),
+            ]
+        )
+    ]
+    chain = Chain.objects.get(code="default")
+    assert not run_import("presses", chain, read_payload(presses)).rejected
+    rows = {r["seller"]: r for r in build_report("sellers", _filter(activity["admin"]))["rows"]}
+    assert rows["MSK-1-S1"]["likes"] == 2
+    assert rows["MSK-1-S1"]["like_index"] == pytest.approx(2 / 3)
+    assert rows["MSK-1-S2"]["like_index"] == 0.0
+    scores = [r["composite_kpi"] for r in rows.values() if r["composite_kpi"] is not None]
+    assert (
+        all(0 <= s <= 1 for s in scores)
+        and rows["MSK-1-S1"]["composite_kpi"] > rows["MSK-1-S2"]["composite_kpi"]
+    )

@@ -6,8 +6,11 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from cxm.feedback.models import POSITIVE_BUTTONS, Press
+from cxm.metrics.composite import composite_scores
 from cxm.metrics.consultations import ActivityFigures
 from cxm.metrics.kpi import ratio
 from cxm.reports.filters import ReportFilter
@@ -66,6 +69,7 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     seller_level = by == "seller" or flt.seller_id() is not None
     traffic = _shift_traffic(flt, by) if seller_level else None
     compliance = _compliance_by(flt, by)
+    likes = _likes_by(flt, by)
     rows = []
     for key in sorted(set(activity) | set(sales), key=lambda k: (k[0] is None, str(k[0]))):
         if key[0] is None:
@@ -83,10 +87,34 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
             consultation_conversion=figures.consultation_conversion,
             compliance=compliance.get(key, (None, 0))[0],
             checklists=compliance.get(key, (None, 0))[1],
+            likes=likes.get(key, 0),
+            like_index=ratio(likes.get(key, 0), n),
         )
         row.pop("conversion", None)  # visitor conversion is the store's, see `kpi`
         rows.append(row)
-    return {"report": "sellers", **_period(flt), "by": by, "rows": rows}
+    weights = settings.CXM_SELLER_KPI_WEIGHTS
+    for row, score in zip(rows, composite_scores(rows, weights), strict=True):
+        row["composite_kpi"] = score
+    return {"report": "sellers", **_period(flt), "by": by, "weights": weights, "rows": rows}
+
+
+def _likes_by(flt: ReportFilter, by: str) -> dict[tuple, int]:
+    """Positive presses of the feedback terminal (Like-Index numerator), repeats excluded."""
+    regroup = _regrouper(by)
+    presses = Press.objects.filter(
+        store_id__in=flt.store_ids(),
+        day__gte=flt.period.start,
+        day__lte=flt.period.end,
+        repeat=False,
+        button__in=POSITIVE_BUTTONS,
+    )
+    seller_id = flt.seller_id()
+    if seller_id is not None:
+        presses = presses.filter(seller_id=seller_id)
+    totals: dict[tuple, int] = defaultdict(int)
+    for row in presses.values(_GROUP_FIELD[by]).annotate(n=Count("pk")).order_by():
+        totals[regroup(row)] += row["n"]
+    return totals
 
 
 def _key_text(value: Any) -> Any:

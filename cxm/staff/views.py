@@ -59,15 +59,17 @@ def sellers_data(query: DashboardQuery) -> dict[str, Any]:
         Seller.objects.filter(store_id__in=query.filter.scope.store_ids).values_list("code", "name")
     )
     rows = sorted(
-        report["rows"],
-        key=lambda r: (r["consultation_conversion"] is None, -(r["consultation_conversion"] or 0)),
+        report["rows"], key=lambda r: (r["composite_kpi"] is None, -(r["composite_kpi"] or 0))
     )
     for rank, row in enumerate(rows, start=1):
         row.update(rank=rank, name=names.get(row["seller"], ""))
+    one_seller = query.filter.seller_id() is not None
     return {
         "page": "sellers",
         "filter": {**query.params, "from": report["from"], "to": report["to"]},
         "rows": rows,
+        # One seller's profile: their figures day by day.
+        "trend": build_report("sellers", query.filter, by="day")["rows"] if one_seller else [],
     }
 
 
