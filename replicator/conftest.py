@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from cxm_replicator.clock import ScaledClock
 from cxm_replicator.emulation import Harness, connect
 from cxm_replicator.http import RetryPolicy

@@ -21,7 +21,9 @@ from cxm_replicator.providers.base import ProviderContext
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cxm-replicator", description=__doc__)
-    parser.add_argument("--home", type=Path, default=None, help="state folder (config, outbox, logs)")
+    parser.add_argument(
+        "--home", type=Path, default=None, help="state folder (config, outbox, logs)"
+    )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="configure: CXM, the OFD, its credentials, the registers")
@@ -121,7 +123,8 @@ def _status(home: Path, args: argparse.Namespace) -> int:
     runtime = app.load(home)
     outbox = runtime.outbox()
     now = datetime.now(UTC)
-    print(f"replicator {runtime.config.replicator_id} ({runtime.config.provider}), {now:%Y-%m-%d %H:%M} UTC")
+    config = runtime.config
+    print(f"replicator {config.replicator_id} ({config.provider}), {now:%Y-%m-%d %H:%M} UTC")
     print(f"{'register':20} {'last document':32} {'lag':>8} {'today':>6} {'waiting':>8} errors")
     known = {s.register: s for s in outbox.statuses(now)}
     for register in runtime.config.registers:
@@ -131,9 +134,10 @@ def _status(home: Path, args: argparse.Namespace) -> int:
             continue
         lag = _duration((now - s.last_received_at).total_seconds()) if s.last_received_at else "-"
         error = f"{s.errors}: {s.last_error}" if s.errors else "0"
-        print(f"{register:20} {(s.last_document or '-'):32} {lag:>8} {s.documents_today:>6} {s.pending:>8} {error}")
-    counts = outbox.counts()
-    print(f"outbox: {counts['pending']} waiting, {counts['sent']} delivered, {counts['rejected']} rejected")
+        document = s.last_document or "-"
+        print(f"{register:20} {document:32} {lag:>8} {s.documents_today:>6} {s.pending:>8} {error}")
+    n = outbox.counts()
+    print(f"outbox: {n['pending']} waiting, {n['sent']} delivered, {n['rejected']} rejected")
     for at, register, ref, reason in outbox.problems(5):
         print(f"  rejected {at[:19]} {register} {ref}: {reason}")
     outbox.close()

@@ -45,9 +45,7 @@ class Config:
     def load(cls, home: Path) -> "Config":
         path = home / "config.json"
         if not path.exists():
-            raise FileNotFoundError(
-                f"no configuration in {home}: run `cxm-replicator init` first"
-            )
+            raise FileNotFoundError(f"no configuration in {home}: run `cxm-replicator init` first")
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
     def save(self, home: Path) -> Path:

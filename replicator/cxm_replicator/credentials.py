@@ -112,8 +112,10 @@ def keyring_usable() -> bool:
 def open_store(home: Path, replicator_id: str, kind: str | None = None) -> CredentialStore:
     """The store named in the config, else the OS one when usable, else the encrypted file.
     CXM_REPLICATOR_CREDENTIALS=file|keyring forces a choice (service accounts, tests)."""
-    kind = kind or os.environ.get("CXM_REPLICATOR_CREDENTIALS") or (
-        "keyring" if keyring_usable() else "file"
+    kind = (
+        kind
+        or os.environ.get("CXM_REPLICATOR_CREDENTIALS")
+        or ("keyring" if keyring_usable() else "file")
     )
     if kind == "keyring":
         return KeyringStore(replicator_id)

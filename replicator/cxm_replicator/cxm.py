@@ -77,9 +77,7 @@ class CxmClient:
         return PushResult(data.get("accepted", 0), data.get("duplicates", 0), rejected)
 
     def heartbeat(self, payload: dict[str, Any]) -> None:
-        response = self._call(
-            "POST", "/replicators/heartbeat", "heartbeat to CXM", json=payload
-        )
+        response = self._call("POST", "/replicators/heartbeat", "heartbeat to CXM", json=payload)
         if response.status_code != 200:
             raise RemoteError(f"heartbeat: HTTP {response.status_code} {_message(response)}")
 
@@ -113,6 +111,8 @@ def _message(response: httpx.Response) -> str:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return response.text[:200]
-    return str(data.get("detail") or data.get("message") or data)[:200] if isinstance(
-        data, dict
-    ) else str(data)[:200]
+    return (
+        str(data.get("detail") or data.get("message") or data)[:200]
+        if isinstance(data, dict)
+        else str(data)[:200]
+    )

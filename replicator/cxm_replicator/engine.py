@@ -105,8 +105,11 @@ class Replicator:
             try:
                 result = self.cxm.push([payload for _, payload in batch])
             except (RemoteError, httpx.HTTPError) as exc:
-                log.error("CXM is not taking receipts now (%s); %d wait in the outbox",
-                          exc, self.outbox.counts()["pending"])
+                log.error(
+                    "CXM is not taking receipts now (%s); %d wait in the outbox",
+                    exc,
+                    self.outbox.counts()["pending"],
+                )
                 return delivered
             rejected = {ids[i]: reason for i, reason in result.rejected.items() if i < len(ids)}
             for reason in rejected.values():
@@ -127,7 +130,8 @@ class Replicator:
                     "last_received_at": s.last_received_at.isoformat()
                     if s.last_received_at
                     else None,
-                    "lag_seconds": None if lag is None else int(lag),
+                    # A register's clock ahead of ours must not read as negative lag.
+                    "lag_seconds": None if lag is None else max(0, int(lag)),
                     "documents_today": s.documents_today,
                     "pending": s.pending,
                     "errors": s.errors,
@@ -156,13 +160,21 @@ class Replicator:
         self.heartbeat()
 
     def run(self, stop: threading.Event) -> None:
-        log.info("replicator %s %s started: %d register(s) of %s", self.replicator_id,
-                 __version__, len(self.registers), self.provider_name)
+        log.info(
+            "replicator %s %s started: %d register(s) of %s",
+            self.replicator_id,
+            __version__,
+            len(self.registers),
+            self.provider_name,
+        )
         while not stop.is_set():
             try:
                 self.cycle()
             except CxmRefused as exc:
-                log.error("%s", exc)
+                log.error("%s", exc)  # a token problem: keep trying, the admin may fix it
+            except Exception:
+                log.exception("the replicator stopped on an unexpected error")
+                raise  # the service manager restarts it; the checkpoint makes that safe
             stop.wait(self.settings.poll_seconds)
         log.info("replicator stopped")
 

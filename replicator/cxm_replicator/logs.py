@@ -51,7 +51,9 @@ def setup(home: Path | None, level: int = logging.INFO) -> None:
         (home / "logs").mkdir(parents=True, exist_ok=True)
         handlers.append(
             logging.handlers.RotatingFileHandler(
-                home / "logs" / "replicator.log", maxBytes=5_000_000, backupCount=5,
+                home / "logs" / "replicator.log",
+                maxBytes=5_000_000,
+                backupCount=5,
                 encoding="utf-8",
             )
         )

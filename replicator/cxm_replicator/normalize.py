@@ -160,3 +160,72 @@ def properties(value: Any, name_key: str = "key", value_key: str = "value") -> l
         and isinstance(entry.get(value_key), str | int)
         and not isinstance(entry.get(value_key), bool)
     ]
+
+
+# FNS receipt field → the provider's key for it. Платформа ОФД, Контур.ОФД and FNS exports
+# use the FNS names; a provider with its own dialect (OFD.ru) passes its own map.
+FNS_KEYS = {
+    "operationType": "operationType",
+    "totalSum": "totalSum",
+    "cashTotalSum": "cashTotalSum",
+    "ecashTotalSum": "ecashTotalSum",
+    "items": "items",
+    "operator": "operator",
+    "operatorInn": "operatorInn",
+    "fiscalDriveNumber": "fiscalDriveNumber",
+    "fiscalDocumentNumber": "fiscalDocumentNumber",
+    "fiscalSign": "fiscalSign",
+    "kktRegId": "kktRegId",
+    "userInn": "userInn",
+    "retailPlace": "retailPlace",
+    "retailPlaceAddress": "retailPlaceAddress",
+    "properties": "properties",
+}
+FNS_ITEM_KEYS = ("name", "price", "quantity", "sum")
+FNS_PROPERTY_KEYS = ("key", "value")
+
+
+def receipt(
+    raw: dict,
+    *,
+    code: int,
+    when: datetime,
+    keys: dict[str, str] = FNS_KEYS,
+    item_keys: tuple[str, str, str, str] = FNS_ITEM_KEYS,
+    property_keys: tuple[str, str] = FNS_PROPERTY_KEYS,
+) -> dict:
+    """The FNS receipt CXM imports, from a provider's document whose field names are given
+    by `keys` (FNS field → provider key). `code` and `when` (the KKT's wall time) come
+    from the provider's own way of saying them."""
+
+    def get(field: str) -> Any:
+        return raw.get(keys[field])
+
+    def line(raw_item: Any, where: str) -> dict:
+        if not isinstance(raw_item, dict):
+            raise MappingError(f"{where} must be an object")
+        return item(*(raw_item.get(k) for k in item_keys), where)
+
+    return finish(
+        {
+            "code": code,
+            "dateTime": when.strftime("%Y-%m-%dT%H:%M:%S"),
+            "operationType": operation_type(get("operationType")),
+            "totalSum": whole(get("totalSum"), keys["totalSum"]),
+            "cashTotalSum": optional_whole(get("cashTotalSum"), keys["cashTotalSum"]),
+            "ecashTotalSum": optional_whole(get("ecashTotalSum"), keys["ecashTotalSum"]),
+            "items": items(raw.get(keys["items"], []), line),
+            "operator": text(get("operator"), keys["operator"]),
+            "operatorInn": identifier(get("operatorInn"), keys["operatorInn"], required=False),
+            "fiscalDriveNumber": identifier(get("fiscalDriveNumber"), keys["fiscalDriveNumber"]),
+            "fiscalDocumentNumber": whole(
+                get("fiscalDocumentNumber"), keys["fiscalDocumentNumber"]
+            ),
+            "fiscalSign": identifier(get("fiscalSign"), keys["fiscalSign"], required=False),
+            "kktRegId": identifier(get("kktRegId"), keys["kktRegId"]),
+            "userInn": identifier(get("userInn"), keys["userInn"], required=False),
+            "retailPlace": text(get("retailPlace"), keys["retailPlace"]),
+            "retailPlaceAddress": text(get("retailPlaceAddress"), keys["retailPlaceAddress"]),
+            "properties": properties(get("properties"), *property_keys),
+        }
+    )

@@ -7,7 +7,6 @@ import stat
 import sys
 
 import pytest
-
 from cxm_replicator import logs
 from cxm_replicator.cli import main
 from cxm_replicator.config import Config
@@ -45,8 +44,15 @@ def test_a_secret_once_read_is_masked_in_every_log_line(tmp_path, caplog):
 
 def test_config_show_masks_secrets(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CXM_REPLICATOR_CREDENTIALS", "file")
-    Config("r-1", "http://cxm", "platforma", {"base_url": "https://ofd"}, ["ofd.token", "cxm_token"],
-           ["0000000000000001"], "file").save(tmp_path)
+    Config(
+        "r-1",
+        "http://cxm",
+        "platforma",
+        {"base_url": "https://ofd"},
+        ["ofd.token", "cxm_token"],
+        ["0000000000000001"],
+        "file",
+    ).save(tmp_path)
     EncryptedFileStore(tmp_path).set("ofd.token", "visible-if-broken")
     assert main(["--home", str(tmp_path), "config", "show"]) == 0
     shown = json.loads(capsys.readouterr().out)

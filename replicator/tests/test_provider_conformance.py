@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 import pytest
-
 from conftest import start_provider
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.engine import Replicator, SyncSettings
@@ -47,7 +46,9 @@ def replicator_for(provider, outbox, clock, **settings) -> Replicator:
 def fill(emulator, count: int, days_back: float, first: int = 1) -> None:
     start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days_back)
     step = timedelta(days=days_back) / (count + 1)
-    for receipt, received in sample_receipts(REGISTER, count, start=start, first_number=first, step=step):
+    for receipt, received in sample_receipts(
+        REGISTER, count, start=start, first_number=first, step=step
+    ):
         emulator.add(REGISTER, receipt, received_at=received)
 
 
@@ -92,10 +93,14 @@ def test_documents_the_ofd_shows_late_arrive_through_the_overlap(ofd, outbox, cl
     _, harness, provider = ofd
     fill(harness.emulator, 5, days_back=1)
     now = datetime.now(UTC)
-    late_receipt, _ = next(sample_receipts(REGISTER, 1, start=datetime(2026, 1, 1), first_number=99))
+    late_receipt, _ = next(
+        sample_receipts(REGISTER, 1, start=datetime(2026, 1, 1), first_number=99)
+    )
     # Received 20 minutes ago but still being processed: the OFD does not show it yet.
     late = harness.emulator.add(
-        REGISTER, late_receipt, received_at=now - timedelta(minutes=20),
+        REGISTER,
+        late_receipt,
+        received_at=now - timedelta(minutes=20),
         visible_from=now + timedelta(hours=1),
     )
     engine = replicator_for(provider, outbox, clock, overlap=timedelta(hours=1))

@@ -41,40 +41,15 @@ def receipts_in(value: Any) -> Iterator[Any]:
 def to_receipt(raw: Any) -> dict:
     if not isinstance(raw, dict):
         raise MappingError(f"a receipt must be an object, got {raw!r:.60}")
-    return n.finish(
-        {
-            "code": n.document_code(raw.get("code", raw.get("receiptCode", raw.get("bsoCode")))),
-            "dateTime": _when(raw.get("dateTime")),
-            "operationType": n.operation_type(raw.get("operationType")),
-            "totalSum": n.whole(raw.get("totalSum"), "totalSum"),
-            "cashTotalSum": n.optional_whole(raw.get("cashTotalSum"), "cashTotalSum"),
-            "ecashTotalSum": n.optional_whole(raw.get("ecashTotalSum"), "ecashTotalSum"),
-            "items": n.items(raw.get("items", []), _item),
-            "operator": n.text(raw.get("operator"), "operator"),
-            "operatorInn": n.identifier(raw.get("operatorInn"), "operatorInn", required=False),
-            "fiscalDriveNumber": n.identifier(raw.get("fiscalDriveNumber"), "fiscalDriveNumber"),
-            "fiscalDocumentNumber": n.whole(raw.get("fiscalDocumentNumber"), "fiscalDocumentNumber"),
-            "fiscalSign": n.identifier(raw.get("fiscalSign"), "fiscalSign", required=False),
-            "kktRegId": n.identifier(raw.get("kktRegId"), "kktRegId"),
-            "userInn": n.identifier(raw.get("userInn"), "userInn", required=False),
-            "retailPlace": n.text(raw.get("retailPlace"), "retailPlace"),
-            "retailPlaceAddress": n.text(raw.get("retailPlaceAddress"), "retailPlaceAddress"),
-            "properties": n.properties(raw.get("properties")),
-        }
-    )
+    code = n.document_code(raw.get("code", raw.get("receiptCode", raw.get("bsoCode"))))
+    return n.receipt(raw, code=code, when=_when(raw.get("dateTime")))
 
 
-def _when(value: Any) -> str:
+def _when(value: Any) -> datetime:
     if type(value) is int or (isinstance(value, str) and value.strip().isdigit()):
         seconds = int(value)
         if not 0 <= seconds < 2**32:
             raise MappingError(f"dateTime {value!r} is out of the range of Unix time")
-        return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    local = n.wall_time(value, ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"), "dateTime")
-    return local.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _item(raw: Any, where: str) -> dict:
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where} must be an object")
-    return n.item(raw.get("name"), raw.get("price"), raw.get("quantity"), raw.get("sum"), where)
+        # The register's wall time encoded as if it were UTC: decoded without a zone.
+        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+    return n.wall_time(value, ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"), "dateTime")

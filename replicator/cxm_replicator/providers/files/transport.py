@@ -27,7 +27,9 @@ class FolderProvider:
         self._unreadable: list[Path] = []
 
     def registers(self) -> list[RegisterInfo]:
-        return [RegisterInfo(ALL_REGISTERS, "all registers in the exported files", str(self.folder))]
+        return [
+            RegisterInfo(ALL_REGISTERS, "all registers in the exported files", str(self.folder))
+        ]
 
     def documents(self, register: str, start: datetime, end: datetime) -> Iterator[Fetched]:
         if not self.folder.is_dir():

@@ -34,19 +34,20 @@ class KonturEmulator(Emulator):
             return Reply(403, {"errorCode": "403000", "userMessage": "Bad integrator key"})
         parts = request.path.strip("/").split("/")
         if parts == ["v2", "organizations"]:
-            return Reply(200, [{"id": ORGANIZATION, "shortName": "ООО Ромашка", "inn": "6699009482"}])
+            return Reply(
+                200, [{"id": ORGANIZATION, "shortName": "ООО Ромашка", "inn": "6699009482"}]
+            )
         if len(parts) == 4 and parts[3] == "cashboxes" and parts[2] == ORGANIZATION:
             registers = sorted({d.register for d in self.held})
-            return Reply(200, [{"regNumber": r + " ", "name": f"Касса {r[-2:]}"} for r in registers])
+            return Reply(
+                200, [{"regNumber": r + " ", "name": f"Касса {r[-2:]}"} for r in registers]
+            )
         if len(parts) == 7 and parts[2] == ORGANIZATION and parts[5:] == ["documents", "by-period"]:
             return self._by_period(parts[4], request)
         return Reply(404, {"errorCode": "404000", "userMessage": "Not found"})
 
     def _authenticate(self, request: Request) -> Reply:
-        if (
-            request.query.get("login") != [self.login]
-            or request.body.decode() != self.password
-        ):
+        if request.query.get("login") != [self.login] or request.body.decode() != self.password:
             return Reply(401, {"errorCode": "401003", "userMessage": "Wrong login or password"})
         sid = secrets.token_hex(16).upper()
         self.sessions.add(sid)
@@ -69,7 +70,9 @@ class KonturEmulator(Emulator):
         if not page:
             return Reply(200, {"documents": [], "paging": {"nextOffset": offset} if offset else {}})
         body = [
-            d.raw if d.receipt is None else mapping.from_receipt(d.receipt, d.received_at, f"guid-{d.number}")
+            d.raw
+            if d.receipt is None
+            else mapping.from_receipt(d.receipt, d.received_at, f"guid-{d.number}")
             for d in page
         ]
         cursor = base64.b64encode(str(page[-1].number).encode()).decode()
@@ -83,10 +86,22 @@ def harness(max_limit: int = 1000) -> Harness:
         {"auth_url": "", "base_url": "", "organization_id": "", "page_size": str(max_limit)},
         {"login": login, "password": password, "api_key": key},
         [
-            {"receipt": {"id": "bad-1", "receiveDateTimeUtc": "2026-03-02T09:00:00", "dateTime": 5}},
+            {
+                "receipt": {
+                    "id": "bad-1",
+                    "receiveDateTimeUtc": "2026-03-02T09:00:00",
+                    "dateTime": 5,
+                }
+            },
             {"receipt": "not a body"},
-            {"receipt": {"id": "bad-3", "receiveDateTimeUtc": "2026-03-02T09:00:00",
-                         "dateTime": "2026-03-02T12:00:00", "operationType": 9}},
+            {
+                "receipt": {
+                    "id": "bad-3",
+                    "receiveDateTimeUtc": "2026-03-02T09:00:00",
+                    "dateTime": "2026-03-02T12:00:00",
+                    "operationType": 9,
+                }
+            },
             [1, 2, 3],
         ],
     )

@@ -32,32 +32,7 @@ def received_at(body: Any) -> datetime:
 
 def to_receipt(kind: str, body: dict) -> dict:
     when = n.wall_time(body.get("dateTime"), TIME_FORMATS, "dateTime")
-    return n.finish(
-        {
-            "code": RECEIPT_TYPES[kind],
-            "dateTime": when.strftime("%Y-%m-%dT%H:%M:%S"),
-            "operationType": n.operation_type(body.get("operationType")),
-            "totalSum": n.whole(body.get("totalSum"), "totalSum"),
-            "cashTotalSum": n.optional_whole(body.get("cashTotalSum"), "cashTotalSum"),
-            "ecashTotalSum": n.optional_whole(body.get("ecashTotalSum"), "ecashTotalSum"),
-            "items": n.items(body.get("items", []), _item),
-            "operator": n.text(body.get("operator"), "operator"),
-            "operatorInn": n.identifier(body.get("operatorInn"), "operatorInn", required=False),
-            "fiscalDriveNumber": n.identifier(body.get("fiscalDriveNumber"), "fiscalDriveNumber"),
-            "fiscalDocumentNumber": n.whole(body.get("fiscalDocumentNumber"), "fiscalDocumentNumber"),
-            "fiscalSign": n.identifier(body.get("fiscalSign"), "fiscalSign", required=False),
-            "kktRegId": n.identifier(body.get("kktRegId"), "kktRegId"),
-            "userInn": n.identifier(body.get("userInn"), "userInn", required=False),
-            "retailPlaceAddress": n.text(body.get("retailPlaceAddress"), "retailPlaceAddress"),
-            "properties": n.properties(body.get("properties")),
-        }
-    )
-
-
-def _item(raw: Any, where: str) -> dict:
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where} must be an object")
-    return n.item(raw.get("name"), raw.get("price"), raw.get("quantity"), raw.get("sum"), where)
+    return n.receipt(body, code=RECEIPT_TYPES[kind], when=when)
 
 
 def from_receipt(receipt: dict, received: datetime, guid: str) -> dict:
@@ -70,6 +45,9 @@ def from_receipt(receipt: dict, received: datetime, guid: str) -> dict:
         kktRegId=receipt["kktRegId"] + " ",  # sic: the documentation's samples pad them
         fiscalSign=int(receipt["fiscalSign"]),
         id=guid,
-        items=[{**i, "paymentMode": 3, "paymentSubject": 0, "ndsType": "nds20"} for i in receipt["items"]],
+        items=[
+            {**i, "paymentMode": 3, "paymentSubject": 0, "ndsType": "nds20"}
+            for i in receipt["items"]
+        ],
     )
     return {kind: body}

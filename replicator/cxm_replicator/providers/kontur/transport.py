@@ -95,7 +95,9 @@ class KonturProvider:
             f"/v2/organizations/{self.organization()}/cashboxes", None, "list of registers"
         )
         return [
-            RegisterInfo(str(r.get("regNumber", "")).strip(), r.get("name") or "", r.get("address") or "")
+            RegisterInfo(
+                str(r.get("regNumber", "")).strip(), r.get("name") or "", r.get("address") or ""
+            )
             for r in rows
         ]
 
@@ -109,8 +111,11 @@ class KonturProvider:
         }
         offset = None
         while True:
-            data = self._get(path, {**params, **({"offset": offset} if offset else {})},
-                             f"documents of {register}")
+            data = self._get(
+                path,
+                {**params, **({"offset": offset} if offset else {})},
+                f"documents of {register}",
+            )
             documents = data.get("documents") if isinstance(data, dict) else None
             if not isinstance(documents, list):
                 raise RemoteError(f"documents of {register}: the answer has no documents list")

@@ -49,7 +49,9 @@ class OfdRuEmulator(Emulator):
         expires = datetime.now(UTC) + self.token_life
         self.tokens[token] = expires
         self.logins += 1
-        return Reply(200, {"AuthToken": token, "ExpirationDateUtc": expires.strftime("%Y-%m-%dT%H:%M:%S")})
+        return Reply(
+            200, {"AuthToken": token, "ExpirationDateUtc": expires.strftime("%Y-%m-%dT%H:%M:%S")}
+        )
 
     def _receipts(self, register: str, request: Request) -> Reply:
         q = {k: v[0] for k, v in request.query.items()}
@@ -62,7 +64,9 @@ class OfdRuEmulator(Emulator):
             return Reply(400, {"Status": "Failed", "Errors": ["Period must not exceed 30 days"]})
         docs = sorted(self.visible(register, start, end), key=lambda d: d.number)
         data = [
-            d.raw if d.receipt is None else mapping.from_receipt(d.receipt, d.received_at, f"raw-{d.number}")
+            d.raw
+            if d.receipt is None
+            else mapping.from_receipt(d.receipt, d.received_at, f"raw-{d.number}")
             for d in docs
         ]
         return Reply(200, {"Status": "Success", "Data": data})
@@ -75,8 +79,13 @@ def harness() -> Harness:
         {"base_url": "", "inn": INN, "min_interval": "0"},
         {"login": login, "password": password},
         [
-            {"Id": "bad-1", "CDateUtc": "2026-03-02T09:00:00", "DocDateTime": "2026-03-02T12:00:00",
-             "OperationType": "Income", "TotalSumm": -5},
+            {
+                "Id": "bad-1",
+                "CDateUtc": "2026-03-02T09:00:00",
+                "DocDateTime": "2026-03-02T12:00:00",
+                "OperationType": "Income",
+                "TotalSumm": -5,
+            },
             {"Id": "bad-2", "CDateUtc": "2026-03-02T09:00:00", "Items": "none"},
             None,
             {"Id": "bad-4", "CDateUtc": "yesterday"},

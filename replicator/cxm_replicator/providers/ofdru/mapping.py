@@ -21,35 +21,35 @@ def received_at(raw: Any) -> datetime:
     return n.as_utc(n.wall_time(raw.get("CDateUtc"), TIME_FORMATS, "CDateUtc"))
 
 
+# FNS field → OFD.ru's name for it.
+KEYS = {
+    "operationType": "OperationType",
+    "totalSum": "TotalSumm",
+    "cashTotalSum": "CashSumm",
+    "ecashTotalSum": "ECashSumm",
+    "items": "Items",
+    "operator": "Operator",
+    "operatorInn": "Operator_INN",
+    "fiscalDriveNumber": "FnNumber",
+    "fiscalDocumentNumber": "DocNumber",
+    "fiscalSign": "DecimalFiscalSign",
+    "kktRegId": "KktRegNumber",
+    "userInn": "UserInn",
+    "retailPlace": "Calculation_Place",
+    "retailPlaceAddress": "RetailPlaceAddress",
+    "properties": "ExtraProperty",
+}
+
+
 def to_receipt(raw: dict) -> dict:
-    when = n.wall_time(raw.get("DocDateTime"), TIME_FORMATS, "DocDateTime")
-    return n.finish(
-        {
-            "code": n.document_code(raw.get("Tag")),
-            "dateTime": when.strftime("%Y-%m-%dT%H:%M:%S"),
-            "operationType": n.operation_type(raw.get("OperationType")),
-            "totalSum": n.whole(raw.get("TotalSumm"), "TotalSumm"),
-            "cashTotalSum": n.optional_whole(raw.get("CashSumm"), "CashSumm"),
-            "ecashTotalSum": n.optional_whole(raw.get("ECashSumm"), "ECashSumm"),
-            "items": n.items(raw.get("Items", []), _item),
-            "operator": n.text(raw.get("Operator"), "Operator"),
-            "operatorInn": n.identifier(raw.get("Operator_INN"), "Operator_INN", required=False),
-            "fiscalDriveNumber": n.identifier(raw.get("FnNumber"), "FnNumber"),
-            "fiscalDocumentNumber": n.whole(raw.get("DocNumber"), "DocNumber"),
-            "fiscalSign": n.identifier(raw.get("DecimalFiscalSign"), "DecimalFiscalSign", required=False),
-            "kktRegId": n.identifier(raw.get("KktRegNumber"), "KktRegNumber"),
-            "userInn": n.identifier(raw.get("UserInn"), "UserInn", required=False),
-            "properties": n.properties(
-                raw.get("ExtraProperty"), "ExtraProperty_Name", "ExtraProperty_Value"
-            ),
-        }
+    return n.receipt(
+        raw,
+        code=n.document_code(raw.get("Tag")),
+        when=n.wall_time(raw.get("DocDateTime"), TIME_FORMATS, "DocDateTime"),
+        keys=KEYS,
+        item_keys=("Name", "Price", "Quantity", "Total"),
+        property_keys=("ExtraProperty_Name", "ExtraProperty_Value"),
     )
-
-
-def _item(raw: Any, where: str) -> dict:
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where} must be an object")
-    return n.item(raw.get("Name"), raw.get("Price"), raw.get("Quantity"), raw.get("Total"), where)
 
 
 def from_receipt(receipt: dict, received: datetime, raw_id: str) -> dict:
@@ -73,8 +73,15 @@ def from_receipt(receipt: dict, received: datetime, raw_id: str) -> dict:
         "Operator_INN": receipt.get("operatorInn") or None,
         "DecimalFiscalSign": receipt["fiscalSign"],
         "Items": [
-            {"Name": i["name"], "Price": i["price"], "Quantity": i["quantity"], "Total": i["sum"],
-             "CalculationMethod": 4, "SubjectType": 1, "NDS_Rate": 1}
+            {
+                "Name": i["name"],
+                "Price": i["price"],
+                "Quantity": i["quantity"],
+                "Total": i["sum"],
+                "CalculationMethod": 4,
+                "SubjectType": 1,
+                "NDS_Rate": 1,
+            }
             for i in receipt["items"]
         ],
         "ExtraProperty": [

@@ -66,9 +66,7 @@ class OfdRuProvider:
             )
         self._token = data["AuthToken"]
         expires = data.get("ExpirationDateUtc")
-        self._expires = (
-            datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None
-        )
+        self._expires = datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None
         return self._token
 
     def _get(self, path: str, params: dict | None, what: str) -> Any:
@@ -92,8 +90,10 @@ class OfdRuProvider:
             data = _json(response)
             if response.status_code != 200 or data.get("Status") != "Success":
                 errors = data.get("Errors") if isinstance(data, dict) else None
-                raise RemoteError(f"{what}: HTTP {response.status_code} {errors or ''}".strip(),
-                                  response.status_code)
+                raise RemoteError(
+                    f"{what}: HTTP {response.status_code} {errors or ''}".strip(),
+                    response.status_code,
+                )
             return data.get("Data")
         raise AssertionError("unreachable")
 
@@ -110,8 +110,11 @@ class OfdRuProvider:
     def registers(self) -> list[RegisterInfo]:
         rows = self._get(f"/inn/{self.inn}/kkts", None, "list of registers") or []
         return [
-            RegisterInfo(str(r.get("KktRegId", "")).strip(), r.get("KktName") or "",
-                         r.get("FullAddress") or "")
+            RegisterInfo(
+                str(r.get("KktRegId", "")).strip(),
+                r.get("KktName") or "",
+                r.get("FullAddress") or "",
+            )
             for r in rows
         ]
 
@@ -122,7 +125,8 @@ class OfdRuProvider:
             "dateTo": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
         }
         rows = self._get(
-            f"/inn/{self.inn}/kkt/{register}/receipts-with-fpd-short", params,
+            f"/inn/{self.inn}/kkt/{register}/receipts-with-fpd-short",
+            params,
             f"receipts of {register}",
         )
         if not isinstance(rows, list):

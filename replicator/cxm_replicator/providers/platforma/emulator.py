@@ -38,7 +38,9 @@ class PlatformaEmulator(Emulator):
         kkts = [{"kktRegNumber": r.ljust(20), "kktName": f"Касса {r[-2:]}"} for r in registers]
         branch = {"branchName": "Головной офис", "branchId": 1, "kkts": kkts[:1]}
         branch["branches"] = [{"branchName": "Магазины", "branchId": 2, "kkts": kkts[1:]}]
-        return {"kktList": {"orgInn": "7700000000", "orgName": "ООО Ромашка", "orgBranches": [branch]}}
+        return {
+            "kktList": {"orgInn": "7700000000", "orgName": "ООО Ромашка", "orgBranches": [branch]}
+        }
 
     def _receipts(self, request: Request) -> Reply:
         q = {k: v[0] for k, v in request.query.items()}
@@ -73,7 +75,10 @@ def harness(limit: int = 5000) -> Harness:
     broken = {"rqId": 1, "rqDate": "2026.03.02 12:00:00.000", "receiptDate": "вчера"}
     return Harness(
         PlatformaEmulator(token, limit=limit),
-        {"base_url": "", "max_documents": str(limit)},  # base_url: filled with the emulator's address once started
+        {
+            "base_url": "",
+            "max_documents": str(limit),
+        },  # base_url: filled with the emulator's address once started
         {"token": token},
         [
             broken,

@@ -24,33 +24,7 @@ def received_at(raw: Any) -> datetime:
 def to_receipt(raw: dict) -> dict:
     code = n.document_code(raw.get("receiptCode", raw.get("bsoCode")))
     when = n.wall_time(raw.get("receiptDate"), TIME_FORMATS, "receiptDate")
-    return n.finish(
-        {
-            "code": code,
-            "dateTime": when.strftime("%Y-%m-%dT%H:%M:%S"),
-            "operationType": n.operation_type(raw.get("operationType")),
-            "totalSum": n.whole(raw.get("totalSum"), "totalSum"),
-            "cashTotalSum": n.optional_whole(raw.get("cashTotalSum"), "cashTotalSum"),
-            "ecashTotalSum": n.optional_whole(raw.get("ecashTotalSum"), "ecashTotalSum"),
-            "items": n.items(raw.get("items", []), _item),
-            "operator": n.text(raw.get("operator"), "operator"),
-            "operatorInn": n.identifier(raw.get("operatorInn"), "operatorInn", required=False),
-            "fiscalDriveNumber": n.identifier(raw.get("fiscalDriveNumber"), "fiscalDriveNumber"),
-            "fiscalDocumentNumber": n.whole(raw.get("fiscalDocumentNumber"), "fiscalDocumentNumber"),
-            "fiscalSign": n.identifier(raw.get("fiscalSign"), "fiscalSign", required=False),
-            "kktRegId": n.identifier(raw.get("kktRegId"), "kktRegId"),
-            "userInn": n.identifier(raw.get("userInn"), "userInn", required=False),
-            "retailPlace": n.text(raw.get("retailPlace"), "retailPlace"),
-            "retailPlaceAddress": n.text(raw.get("retailPlaceAddress"), "retailPlaceAddress"),
-            "properties": n.properties(raw.get("properties")),
-        }
-    )
-
-
-def _item(raw: Any, where: str) -> dict:
-    if not isinstance(raw, dict):
-        raise MappingError(f"{where} must be an object")
-    return n.item(raw.get("name"), raw.get("price"), raw.get("quantity"), raw.get("sum"), where)
+    return n.receipt(raw, code=code, when=when)
 
 
 def from_receipt(receipt: dict, received: datetime, rq_id: int) -> dict:
@@ -63,6 +37,8 @@ def from_receipt(receipt: dict, received: datetime, rq_id: int) -> dict:
         receiptDate=when.strftime("%Y.%m.%d %H:%M:%S.000"),
         receiptCode=receipt.get("code", 3),
         kktRegId=receipt["kktRegId"].ljust(20),  # the РНМ comes right-padded to 20
-        items=[{**item, "nds_1199": 1, "paymentType": 4, "productType": 1} for item in receipt["items"]],
+        items=[
+            {**item, "nds_1199": 1, "paymentType": 4, "productType": 1} for item in receipt["items"]
+        ],
     )
     return out

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import start_provider
+
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.providers.base import AuthError
 from cxm_replicator.providers.kontur.emulator import harness
@@ -28,7 +28,9 @@ def day() -> tuple[datetime, datetime]:
 
 def fill(emulator, count: int) -> None:
     start = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=12)
-    for receipt, received in sample_receipts(REGISTER, count, start=start, step=timedelta(minutes=5)):
+    for receipt, received in sample_receipts(
+        REGISTER, count, start=start, step=timedelta(minutes=5)
+    ):
         emulator.add(REGISTER, receipt, received_at=received)
 
 

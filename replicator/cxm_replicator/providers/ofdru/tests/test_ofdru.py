@@ -4,8 +4,8 @@ lapses; the PascalCase dialect."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import start_provider
+
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.providers.ofdru import mapping
 from cxm_replicator.providers.ofdru.emulator import harness
@@ -49,7 +49,9 @@ def test_a_token_close_to_its_expiry_is_renewed_before_use(ofdru, clock):
     provider._expires = datetime.now(UTC) + timedelta(minutes=2)  # as if 28 minutes passed
     provider.registers()
     assert h.emulator.logins == 2
-    assert not any(r.path.endswith("kkts") and r.query.get("AuthToken") == [None] for r in h.emulator.requests)
+    assert not any(
+        r.path.endswith("kkts") and r.query.get("AuthToken") == [None] for r in h.emulator.requests
+    )
 
 
 def test_an_api_key_needs_no_login(clock):
@@ -67,7 +69,9 @@ def test_an_api_key_needs_no_login(clock):
 
 
 def test_mapping_reads_operation_words_and_extra_properties():
-    receipt, received = next(sample_receipts(REGISTER, 1, start=datetime(2026, 3, 2, 12), first_number=17))
+    receipt, received = next(
+        sample_receipts(REGISTER, 1, start=datetime(2026, 3, 2, 12), first_number=17)
+    )
     receipt["properties"] = [{"key": "seller", "value": "S7"}]
     raw = mapping.from_receipt(receipt, received, "raw-1")
     assert raw["OperationType"] == "Refund income"

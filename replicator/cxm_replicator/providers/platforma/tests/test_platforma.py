@@ -5,8 +5,8 @@ replicator/tests/test_provider_conformance.py."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import start_provider
+
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.providers.base import AuthError
 from cxm_replicator.providers.platforma import mapping
@@ -37,7 +37,9 @@ def test_it_splits_a_period_the_ofd_answered_in_full(platforma):
     for receipt, received in sample_receipts(REGISTER, 100, start=datetime(2026, 3, 2, 9)):
         h.emulator.add(REGISTER, receipt, received_at=received)
     docs = list(
-        provider.documents(REGISTER, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))
+        provider.documents(
+            REGISTER, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
+        )
     )
     numbers = {d.receipt["fiscalDocumentNumber"] for d in docs}
     assert numbers == set(range(1, 101))  # every one, although one answer holds 40 at most
@@ -45,7 +47,11 @@ def test_it_splits_a_period_the_ofd_answered_in_full(platforma):
 
 def test_it_asks_by_receive_time_in_moscow_time(platforma):
     h, provider = platforma
-    list(provider.documents(REGISTER, datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 2, 10, tzinfo=UTC)))
+    list(
+        provider.documents(
+            REGISTER, datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 2, 10, tzinfo=UTC)
+        )
+    )
     query = h.emulator.requests[-1].query
     assert query["dateType"] == ["2"]
     assert query["dateFrom"] == ["2026-03-02 12:00:00"]
@@ -54,7 +60,14 @@ def test_it_asks_by_receive_time_in_moscow_time(platforma):
 def test_it_waits_as_long_as_too_many_requests_says(platforma, clock):
     h, provider = platforma
     h.emulator.fail_next(503, {"error": "Too many requests. Retry after: 60s"})
-    assert list(provider.documents(REGISTER, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC))) == []
+    assert (
+        list(
+            provider.documents(
+                REGISTER, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)
+            )
+        )
+        == []
+    )
     assert clock.slept == [60.0]
 
 
@@ -80,7 +93,9 @@ def test_mapping_reads_the_documented_sample():
         "ecashTotalSum": 0,
         "operator": "Кассир Иванова Ольга Владимировна",
         "totalSum": 18000,
-        "items": [{"name": "дюраселл лр6", "price": 4500, "quantity": 4, "sum": 18000, "nds_1199": 5}],
+        "items": [
+            {"name": "дюраселл лр6", "price": 4500, "quantity": 4, "sum": 18000, "nds_1199": 5}
+        ],
         "operationType": 1,
         "properties": [{"key": "Номер заказа", "value": "156"}],
     }
@@ -88,6 +103,8 @@ def test_mapping_reads_the_documented_sample():
     assert receipt["dateTime"] == "2018-04-01T11:36:00"
     assert receipt["kktRegId"] == "0000316316055787"
     assert receipt["fiscalSign"] == "621574523"
-    assert receipt["items"] == [{"name": "дюраселл лр6", "price": 4500, "quantity": 4, "sum": 18000}]
+    assert receipt["items"] == [
+        {"name": "дюраселл лр6", "price": 4500, "quantity": 4, "sum": 18000}
+    ]
     assert mapping.received_at(raw) == datetime(2018, 4, 1, 9, 37, 13, tzinfo=UTC)
     assert mapping.received_at(raw) - timedelta(hours=0) < datetime(2018, 4, 2, tzinfo=UTC)
