@@ -109,13 +109,16 @@ def _receipt_stores(
 def _store_field_stores(
     chain: Chain, records: Iterable[Record], default_store: Store | None
 ) -> Iterator[tuple[str, Store | None]]:
-    # Mirrors cxm.traffic.importers: the record's `store` code, else the default store.
-    stores = {s.code: s for s in Store.objects.filter(chain=chain)}
+    # Mirrors cxm.traffic.importers: the record's `store` code, else the default store. The
+    # stores are read only if a record names one (a device's push usually names none).
+    stores: dict[str, Store] | None = None
     for record in records:
         if record.error is not None or not isinstance(record.data, dict):
             continue
         code = record.data.get("store")
-        yield record.position, (stores.get(str(code)) if code else default_store)
+        if code and stores is None:
+            stores = {s.code: s for s in Store.objects.filter(chain=chain)}
+        yield record.position, (stores.get(str(code)) if code and stores else default_store)
 
 
 _STORE_RESOLVERS: dict[str, StoreResolver] = {

@@ -27,16 +27,22 @@ def setup_for(chain: Chain) -> FeedbackSetup:
 
 
 class _Directory:
-    """The chain's stores and sellers by code, for resolving records."""
+    """The chain's stores and sellers by code, for resolving records; each list is read only
+    when a record needs it (a terminal's push names neither, and comes many times a second)."""
 
     def __init__(self, chain: Chain):
-        self.stores = {s.code: s for s in Store.objects.filter(chain=chain)}
-        self.sellers = dict(Seller.objects.filter(chain=chain).values_list("code", "store_id"))
-        self.seller_ids = dict(Seller.objects.filter(chain=chain).values_list("code", "pk"))
+        self.chain = chain
+        self._stores: dict[str, Store] | None = None
+        self._sellers: dict[str, tuple[int, int]] | None = None
 
     def store(self, data: dict, default_store: Store | None) -> Store:
         code = data.get("store")
-        store = self.stores.get(str(code)) if code else default_store
+        if not code or (default_store is not None and str(code) == default_store.code):
+            store = default_store
+        else:
+            if self._stores is None:
+                self._stores = {s.code: s for s in Store.objects.filter(chain=self.chain)}
+            store = self._stores.get(str(code))
         if store is None:
             raise RecordError("store", f"unknown store {code!r}" if code else "is required")
         return store
@@ -45,11 +51,15 @@ class _Directory:
         code = fields.text(data, "seller", required=False, max_length=40)
         if not code:
             return None
-        if code not in self.sellers:
+        if self._sellers is None:
+            rows = Seller.objects.filter(chain=self.chain).values_list("code", "pk", "store_id")
+            self._sellers = {code: (pk, store_id) for code, pk, store_id in rows}
+        if code not in self._sellers:
             raise RecordError("seller", f"unknown seller {code!r}")
-        if self.sellers[code] != store.pk:
+        pk, store_id = self._sellers[code]
+        if store_id != store.pk:
             raise RecordError("seller", f"seller {code!r} works in another store")
-        return self.seller_ids[code]
+        return pk
 
 
 def _when(data: dict, store: Store) -> tuple[datetime, datetime]:
