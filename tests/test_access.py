@@ -71,6 +71,18 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     ("post", "/api/v1/devices/events/{kind}"): [
         Call(path={"kind": "traffic"}, body=[count(store="MSK-1")]),
     ],
+    # The replicator's doors: the register map names stores, the heartbeat takes counters.
+    ("get", "/api/v1/registers"): [Call()],
+    ("post", "/api/v1/replicators/heartbeat"): [
+        Call(
+            body={
+                "replicator_id": "access-test-replicator",
+                "version": "0.1.0",
+                "provider": "platforma",
+                "registers": [{"kkt_reg_id": "0000000000000001", "lag_seconds": 60}],
+            }
+        )
+    ],
     ("get", "/api/v1/reports/{name}"): [
         Call(path={"name": "kpi"}, query={**WEEK, "by": "store"}, label="kpi by store"),
         Call(path={"name": "kpi"}, query={**WEEK, "by": "seller"}, label="kpi by seller"),
