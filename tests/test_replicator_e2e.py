@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.providers.ofdru.emulator import harness as ofdru_harness
 from cxm_replicator.providers.platforma.emulator import harness as platforma_harness
+
 from tests.conftest import STORES
 from tests.replicator_stack import (
     CxmServer,
@@ -32,8 +32,9 @@ def fill(emulator, per_register: int, drives: str) -> set[tuple[str, int]]:
     step = timedelta(days=3) / (per_register + 1)
     for n, register in enumerate(REGISTERS):
         drive = f"{drives}{n:02d}"
-        for receipt, received in sample_receipts(register, per_register, start=start,
-                                                 fiscal_drive=drive, step=step):
+        for receipt, received in sample_receipts(
+            register, per_register, start=start, fiscal_drive=drive, step=step
+        ):
             emulator.add(register, receipt, received_at=received)
             expected.add((drive, receipt["fiscalDocumentNumber"]))
     return expected
@@ -68,7 +69,8 @@ def test_killing_the_replicator_and_cxm_loses_and_doubles_nothing(stack):
     expected = fill(emulator, 400, "9999078900000")
     replicator.init(
         [proxy.url, token, "platforma", emulator.url, h.secrets["token"], "all"],
-        batch_size=50, **FAST,
+        batch_size=50,
+        **FAST,
     )
     try:
         replicator.start()
@@ -83,9 +85,12 @@ def test_killing_the_replicator_and_cxm_loses_and_doubles_nothing(stack):
         assert replicator.outbox_counts()["pending"] > 0
         cxm.start()
         wait_until(
-            lambda: replicator.outbox_counts()["pending"] == 0
-            and sum(replicator.outbox_counts().values()) == len(expected),
-            90, "the outbox to drain",
+            lambda: (
+                replicator.outbox_counts()["pending"] == 0
+                and sum(replicator.outbox_counts().values()) == len(expected)
+            ),
+            90,
+            "the outbox to drain",
         )
         replicator.stop()
     finally:
@@ -100,8 +105,24 @@ def test_credentials_appear_nowhere_but_the_credential_store(stack):
     h = ofdru_harness()
     emulator = h.emulator.start()
     expected = fill(emulator, 30, "9999078911111")
-    emulator.add(REGISTERS[0], raw={"Id": "broken", "CDateUtc": "2026-01-01T00:00:00"},
-                 received_at=datetime.now(UTC) - timedelta(hours=1))
+    emulator.add(
+        REGISTERS[0],
+        raw={"Id": "broken", "CDateUtc": "2026-01-01T00:00:00"},
+        received_at=datetime.now(UTC) - timedelta(hours=1),
+    )
+    # A receipt the replicator passes on but CXM refuses (a quantity that rounds to zero).
+    odd, received = next(
+        sample_receipts(
+            REGISTERS[1],
+            1,
+            start=datetime(2026, 3, 2, 12),
+            fiscal_drive="9999078922222",
+            first_number=7,
+        )
+    )
+    odd["items"] = [{**odd["items"][0], "quantity": "0.0001"}]
+    odd["totalSum"] = odd["items"][0]["sum"]
+    emulator.add(REGISTERS[1], odd, received_at=datetime.now(UTC) - timedelta(minutes=30))
     login, password = h.secrets["login"], h.secrets["password"]
     replicator.init(
         [proxy.url, token, "ofdru", emulator.url, h.options["inn"], login, password, "", "all"],
@@ -117,7 +138,9 @@ def test_credentials_appear_nowhere_but_the_credential_store(stack):
         emulator.stop()
     assert {k for k in cxm.receipt_keys() if k[0].startswith("9999078911111")} == expected
     assert doctor.returncode == 0, doctor.stdout
-    assert "rejected" in status and "broken" in status  # the broken document is reported
+    # Both the document the replicator could not read and the receipt CXM refused are listed.
+    assert "Id broken" in status and "CXM: items[0].quantity" in status, status
+    assert "1 rejected" in status
 
     secrets = [login, password, *emulator.tokens]  # and every session token the OFD issued
     assert emulator.tokens, "the OFD issued no token: the test would prove nothing"
