@@ -7,11 +7,13 @@ rejected: a device with a wrong clock must not invent tomorrow's figures."""
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from cxm.imports import fields
@@ -28,6 +30,8 @@ from cxm.staff.models import (
     Source,
 )
 from cxm.staff.services import item_specs
+
+T = TypeVar("T")
 
 # Clocks of tablets and buttons drift; beyond this a time is wrong, not early.
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -72,18 +76,8 @@ def import_consultations(
     touched: set[tuple[int, object]] = set()
 
     def handle(batch: list[Record], result: ImportResult) -> None:
-        rows: dict[str, Consultation] = {}
-        for record in batch:
-            try:
-                row = _consultation(chain, record.data, directory)
-            except RecordError as exc:
-                result.reject(record.position, exc.field, exc.message)
-                continue
-            if row.code in rows:
-                result.duplicates += 1
-            else:
-                rows[row.code] = row
-        fresh = _drop_known(chain, rows, result)
+        rows = _parsed_by_id(batch, result, lambda data: _consultation(chain, data, directory))
+        fresh = _drop_repeats(_not_stored(Consultation, chain, rows, result), result)
         with transaction.atomic():
             Consultation.objects.bulk_create(fresh)
         result.accepted += len(fresh)
@@ -115,15 +109,40 @@ def _consultation(chain: Chain, data: dict, directory: _Directory) -> Consultati
     )
 
 
-def _drop_known(
-    chain: Chain, rows: dict[str, Consultation], result: ImportResult
-) -> list[Consultation]:
-    """New consultations only: neither an id already stored nor a repeat press."""
+def _parsed_by_id(
+    batch: list[Record], result: ImportResult, parse: Callable[[dict], T]
+) -> dict[str, T]:
+    """The batch's good records by their contract `id` (a repeated id is a duplicate);
+    `parse` raises RecordError for a bad one, which is rejected by position and field."""
+    rows: dict[str, T] = {}
+    for record in batch:
+        try:
+            row = parse(record.data)
+        except RecordError as exc:
+            result.reject(record.position, exc.field, exc.message)
+            continue
+        code = fields.text(record.data, "id", max_length=100)
+        if code in rows:
+            result.duplicates += 1
+        else:
+            rows[code] = row
+    return rows
+
+
+def _not_stored(
+    model: type[Model], chain: Chain, rows: dict[str, T], result: ImportResult
+) -> list[T]:
+    """The rows whose id the chain does not hold yet; the others are duplicates."""
     known = set(
-        Consultation.objects.filter(chain=chain, code__in=list(rows)).values_list("code", flat=True)
+        model.objects.filter(chain=chain, code__in=list(rows)).values_list("code", flat=True)
     )
-    candidates = [row for code, row in rows.items() if code not in known]
-    result.duplicates += len(rows) - len(candidates)
+    fresh = [row for code, row in rows.items() if code not in known]
+    result.duplicates += len(rows) - len(fresh)
+    return fresh
+
+
+def _drop_repeats(candidates: list[Consultation], result: ImportResult) -> list[Consultation]:
+    """New consultations only: a press close to another of the same seller is a repeat."""
     if not candidates:
         return []
     repeat = timedelta(seconds=settings.CXM_CONSULTATION_REPEAT_SECONDS)
@@ -166,24 +185,10 @@ def import_checklists(
     templates = _Templates(chain)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
-        rows: dict[str, tuple[Checklist, list[ChecklistAnswer]]] = {}
-        for record in batch:
-            try:
-                checklist, answers = _checklist(chain, record.data, directory, templates)
-            except RecordError as exc:
-                result.reject(record.position, exc.field, exc.message)
-                continue
-            if checklist.code in rows:
-                result.duplicates += 1
-            else:
-                rows[checklist.code] = (checklist, answers)
-        known = set(
-            Checklist.objects.filter(chain=chain, code__in=list(rows)).values_list(
-                "code", flat=True
-            )
+        rows = _parsed_by_id(
+            batch, result, lambda data: _checklist(chain, data, directory, templates)
         )
-        fresh = [pair for code, pair in rows.items() if code not in known]
-        result.duplicates += len(rows) - len(fresh)
+        fresh = _not_stored(Checklist, chain, rows, result)
         with transaction.atomic():
             saved = Checklist.objects.bulk_create([c for c, _ in fresh])
             for checklist, (_, answers) in zip(saved, fresh, strict=True):
