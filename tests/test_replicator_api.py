@@ -26,8 +26,13 @@ def beat(**extra) -> dict:
         "provider": "platforma",
         "outbox_pending": 3,
         "registers": [
-            {"kkt_reg_id": "0000000000000001", "lag_seconds": 120, "errors": 1,
-             "last_error": "HTTP 503", "documents_today": 40},
+            {
+                "kkt_reg_id": "0000000000000001",
+                "lag_seconds": 120,
+                "errors": 1,
+                "last_error": "HTTP 503",
+                "documents_today": 40,
+            },
             {"kkt_reg_id": "0000000000000003", "lag_seconds": 900},
         ],
         **extra,
@@ -35,9 +40,7 @@ def beat(**extra) -> dict:
 
 
 def post(client, user, path, body):
-    return client.post(
-        path, json.dumps(body), content_type="application/json", **bearer(user)
-    )
+    return client.post(path, json.dumps(body), content_type="application/json", **bearer(user))
 
 
 def test_a_replicator_sends_receipts_of_its_chains_registers(client, replicator):
@@ -91,7 +94,10 @@ def test_another_chains_admin_sees_none_of_our_registers(client, personas):
 
 def test_a_heartbeat_is_recorded_once_per_installation(client, replicator):
     assert post(client, replicator, "/api/v1/replicators/heartbeat", beat()).status_code == 200
-    assert post(client, replicator, "/api/v1/replicators/heartbeat", beat(version="0.2.0")).status_code == 200
+    assert (
+        post(client, replicator, "/api/v1/replicators/heartbeat", beat(version="0.2.0")).status_code
+        == 200
+    )
     (row,) = Replicator.objects.all()
     assert (row.version, row.lag_seconds, row.errors, row.outbox_pending) == ("0.2.0", 900, 1, 3)
     assert row.reported_by == "replicator-hq"
@@ -110,7 +116,9 @@ def test_a_silent_replicator_is_found(client, replicator):
     post(client, replicator, "/api/v1/replicators/heartbeat", beat())
     assert not silent_replicators().exists()
     later = timezone.now() + timezone.timedelta(hours=1)
-    assert list(silent_replicators(later).values_list("reported_by", flat=True)) == ["replicator-hq"]
+    assert list(silent_replicators(later).values_list("reported_by", flat=True)) == [
+        "replicator-hq"
+    ]
 
 
 def test_the_admin_lists_replicators_with_version_and_lag(client, replicator, django_user_model):
@@ -121,3 +129,11 @@ def test_the_admin_lists_replicators_with_version_and_lag(client, replicator, dj
     assert page.status_code == 200
     text = page.content.decode()
     assert "replicator-hq" in text and "0.1.0" in text and "15 min" in text
+
+
+def test_another_chain_cannot_take_over_a_replicators_row(client, replicator, personas):
+    post(client, replicator, "/api/v1/replicators/heartbeat", beat())
+    answer = post(client, personas["outsider"], "/api/v1/replicators/heartbeat", beat())
+    assert answer.status_code == 200
+    mine = Replicator.objects.get(chain__code=replicator.membership.chain.code)
+    assert mine.reported_by == "replicator-hq" and mine.lag_seconds == 900

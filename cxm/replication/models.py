@@ -10,7 +10,8 @@ from cxm.org.models import Chain
 class Replicator(models.Model):
     chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="replicators")
     # The id the replicator chose at `init`: one row per installation, whatever its token.
-    instance = models.CharField(_("instance id"), max_length=64, unique=True)
+    # Unique within a chain only, so that no chain can take over another's row.
+    instance = models.CharField(_("instance id"), max_length=64)
     reported_by = models.CharField(_("token user"), max_length=150)
     version = models.CharField(max_length=40)
     provider = models.CharField(max_length=40)
@@ -22,6 +23,9 @@ class Replicator(models.Model):
 
     class Meta:
         ordering = ["chain", "instance"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "instance"], name="replicator_unique_instance")
+        ]
 
     def __str__(self) -> str:
         return f"{self.reported_by} ({self.instance[:8]})"
