@@ -98,6 +98,9 @@ INSTALLED_APPS = [
     "cxm.demo",
     "cxm.replication",
     "cxm.analytics",
+    "cxm.speech",
+    "cxm.emotions",
+    "cxm.incidents",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +189,22 @@ try:
     )
 except ValueError as exc:
     raise ImproperlyConfigured(f"CXM_SELLER_KPI_WEIGHTS: {exc}") from exc
+
+# Incident notifications (cxm/incidents): SMTP for e-mail, the Telegram Bot API, retries.
+EMAIL_HOST = env_str("CXM_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("CXM_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("CXM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("CXM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CXM_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("CXM_EMAIL_FROM", "cxm@localhost")
+CXM_TELEGRAM_BOT_TOKEN = env_str("CXM_TELEGRAM_BOT_TOKEN", "")
+CXM_TELEGRAM_API_URL = env_str("CXM_TELEGRAM_API_URL", "https://api.telegram.org")
+CXM_NOTIFY_TIMEOUT_SECONDS = env_int("CXM_NOTIFY_TIMEOUT_SECONDS", 10)
+CXM_NOTIFY_MAX_ATTEMPTS = env_int("CXM_NOTIFY_MAX_ATTEMPTS", 5)
+# The n-th retry waits this many seconds times 2^(n−1).
+CXM_NOTIFY_BACKOFF_SECONDS = env_int("CXM_NOTIFY_BACKOFF_SECONDS", 60)
+# How often the worker evaluates the rules, escalates and sends due digests.
+CXM_ORGANIZER_TICK_SECONDS = env_int("CXM_ORGANIZER_TICK_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

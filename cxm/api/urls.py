@@ -8,6 +8,7 @@ from cxm.api.auth import API_AUTH
 from cxm.api.errors import install_error_handlers
 from cxm.devices import api as devices
 from cxm.feedback import api as feedback
+from cxm.incidents import api as incidents
 from cxm.replication import api as replication
 from cxm.staff import api as staff
 
@@ -23,5 +24,5 @@ api = NinjaAPI(
     ),
 )
 install_error_handlers(api)
-for module in (org, imports, reports, tokens, devices, replication, staff, feedback):
+for module in (org, imports, reports, tokens, devices, replication, staff, feedback, incidents):
     api.add_router("", module.router)
