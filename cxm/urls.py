@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("feedback/", include("cxm.feedback.urls")),
     path("staff/", include("cxm.staff.urls")),
+    path("incidents/", include("cxm.incidents.urls")),
     path("", include("cxm.dashboard.urls")),
 ]
