@@ -128,4 +128,6 @@ _STORE_RESOLVERS: dict[str, StoreResolver] = {
     "survey_responses": _store_field_stores,
     "consultations": _store_field_stores,
     "checklists": _store_field_stores,
+    "transcripts": _store_field_stores,
+    "emotions": _store_field_stores,
 }

@@ -13,6 +13,7 @@ from cxm.imports.records import ImportResult, Record, read_payload
 from cxm.imports.registry import run_import
 from cxm.org.models import Chain, Membership, Role, Seller, Store
 from cxm.org.services import default_chain
+from cxm.speech.demo import load_speech
 from cxm.staff.demo import load_staff
 
 Progress = Callable[[str], None]
@@ -43,6 +44,7 @@ def load_simulation(
         )
     results.update(load_voice(chain, simulated, progress))
     results.update(load_staff(chain, simulated, progress))
+    results.update(load_speech(chain, simulated, progress))
     return chain, simulated, results
 
 

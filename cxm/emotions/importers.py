@@ -1,0 +1,78 @@
+"""Import of the contract kind `emotions` (DESIGN.md §2): camera analytics' observations at
+the point of contact, idempotent by `id`."""
+
+from collections.abc import Iterable
+from datetime import UTC
+
+from django.conf import settings
+from django.db import transaction
+
+from cxm.emotions.models import Emotion, EmotionObservation, Subject
+from cxm.imports import fields
+from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
+from cxm.org.models import Chain, Store
+from cxm.staff.importers import _Directory, _past_moment
+
+SMILE_THRESHOLD = 0.5  # a camera's smile score from which the face counts as smiling
+
+
+def import_emotions(
+    chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
+) -> ImportResult:
+    directory = _Directory(chain, default_store)
+
+    def handle(batch: list[Record], result: ImportResult) -> None:
+        rows: dict[str, EmotionObservation] = {}
+        for record in batch:
+            try:
+                row = _observation(chain, record.data, directory)
+            except RecordError as exc:
+                result.reject(record.position, exc.field, exc.message)
+                continue
+            if row.code in rows:
+                result.duplicates += 1
+            else:
+                rows[row.code] = row
+        known = set(
+            EmotionObservation.objects.filter(chain=chain, code__in=list(rows)).values_list(
+                "code", flat=True
+            )
+        )
+        fresh = [row for code, row in rows.items() if code not in known]
+        result.duplicates += len(rows) - len(fresh)
+        with transaction.atomic():
+            EmotionObservation.objects.bulk_create(fresh)
+        result.accepted += len(fresh)
+
+    return run_in_batches("emotions", records, settings.CXM_IMPORT_BATCH, handle)
+
+
+def _choice(data: dict, name: str, choices: list[str]) -> str:
+    value = fields.text(data, name, max_length=20).lower()
+    if value not in choices:
+        raise RecordError(name, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _observation(chain: Chain, data: dict, directory: _Directory) -> EmotionObservation:
+    code = fields.text(data, "id", max_length=100)
+    store = directory.store(data)
+    seller = directory.seller(data, required=False)
+    at = _past_moment(data, "at", store)
+    subject = _choice(data, "subject", Subject.values)
+    emotion = _choice(data, "emotion", Emotion.values)
+    smile = fields.number(data, "smile", low=0, high=1)
+    local = at.astimezone(store.tz)
+    return EmotionObservation(
+        chain=chain,
+        code=code,
+        store=store,
+        seller=seller,
+        at=at.astimezone(UTC),
+        day=local.date(),
+        hour=local.hour,
+        subject=subject,
+        emotion=emotion,
+        smile=smile,
+        smiling=smile >= SMILE_THRESHOLD if smile is not None else emotion == Emotion.HAPPY,
+    )

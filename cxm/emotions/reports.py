@@ -1,0 +1,74 @@
+"""`emotions`: Smile-Index of sellers and customer happiness per seller, store, hour, day …
+The CLI, the API and the pages build it through cxm.reports.registry."""
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from cxm.emotions.models import EmotionObservation, Subject
+from cxm.metrics.periods import bucket_start
+from cxm.metrics.smiles import SmileFigures
+from cxm.reports.filters import ReportFilter
+
+EMOTION_GROUPINGS = ("seller", "store", "region", "day", "week", "month", "hour")
+_KEY_FIELD = {
+    "seller": "seller__code",
+    "store": "store__code",
+    "region": "store__region__name",
+    "day": "day",
+    "week": "day",
+    "month": "day",
+    "hour": "hour",
+}
+
+
+def emotions_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
+    by = by or "seller"
+    if by not in EMOTION_GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}; one of {', '.join(EMOTION_GROUPINGS)}")
+    rows = EmotionObservation.objects.filter(
+        store_id__in=flt.store_ids(), day__gte=flt.period.start, day__lte=flt.period.end
+    )
+    seller_id = flt.seller_id()
+    if seller_id is not None:
+        rows = rows.filter(seller_id=seller_id)
+    groups: dict[Any, SmileFigures] = defaultdict(SmileFigures)
+    counted = (
+        rows.values(_KEY_FIELD[by], "subject")
+        .annotate(n=Count("pk"), smiling=Count("pk", filter=Q(smiling=True)))
+        .order_by()
+    )
+    for row in counted:
+        value = row[_KEY_FIELD[by]]
+        if by in ("week", "month"):
+            value = bucket_start(value, by)
+        if by == "seller" and value is None:
+            continue  # customers seen with no seller named belong to no seller's index
+        figures = groups[value.isoformat() if isinstance(value, date) else value]
+        if row["subject"] == Subject.SELLER:
+            figures.seller_observations += row["n"]
+            figures.seller_smiles += row["smiling"]
+        else:
+            figures.customer_observations += row["n"]
+            figures.customer_happy += row["smiling"]
+    return {
+        "report": "emotions",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "by": by,
+        "rows": [{by: key, **groups[key].as_row()} for key in sorted(groups, key=str)],
+    }
+
+
+def register_series() -> None:
+    """Smile-Index and customer happiness as series of the correlation workbench."""
+    from cxm.analytics.series import SERIES, Series
+
+    def rows(flt: ReportFilter, by: str) -> list[dict[str, Any]]:
+        return emotions_report(flt, by)["rows"]
+
+    SERIES["smile_index"] = Series("smile_index", _("Smile-Index"), rows)
+    SERIES["customer_happiness"] = Series("customer_happiness", _("Customer happiness"), rows)

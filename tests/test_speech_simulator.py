@@ -1,0 +1,106 @@
+"""The simulated speech and emotions against their ground truth: imported through the
+contract, tied to consultations and receipts, the reports give back each seller's planted
+offer behaviour, the leave reasons and the Smile-Index."""
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from cxm.demo.simulator import SimulationConfig, simulate_chain
+from cxm.demo.simulator.speech import SpeechSimulation
+from cxm.imports.records import read_payload
+from cxm.imports.registry import run_import
+from cxm.metrics.periods import Period
+from cxm.org.cli import operator_scope
+from cxm.org.services import default_chain
+from cxm.reports.filters import ReportFilter
+from cxm.reports.registry import build_report
+from cxm.speech.demo import load_speech
+from cxm.speech.models import Transcript
+from cxm.staff.demo import load_staff
+
+CONFIG = SimulationConfig(stores=2, sellers_per_store=4, days=10, seed=5, end_date=date(2026, 3, 1))
+
+
+@pytest.fixture
+def loaded(db):
+    chain = default_chain()
+    simulated = simulate_chain(CONFIG)
+    for kind, items in (
+        ("stores", simulated.stores),
+        ("sellers", simulated.sellers),
+        ("receipts", simulated.iter_receipts()),
+    ):
+        assert not run_import(kind, chain, read_payload(list(items))).rejected
+    load_staff(chain, simulated)
+    simulation = SpeechSimulation(simulated, transcribed=0.4, observed=0.3)
+    results = load_speech(chain, simulated, simulation=simulation)
+    period = Period(simulated.start_date, simulated.end_date + timedelta(days=1))
+    return chain, simulation, results, ReportFilter(operator_scope(chain), period)
+
+
+def test_the_simulation_is_deterministic_from_the_seed():
+    a = list(SpeechSimulation(simulate_chain(CONFIG), transcribed=0.2).iter_records())
+    b = list(SpeechSimulation(simulate_chain(CONFIG), transcribed=0.2).iter_records())
+    assert a == b and any(kind == "transcripts" for kind, _ in a)
+
+
+def test_each_sellers_planted_offers_are_recovered(loaded):
+    chain, simulation, results, flt = loaded
+    assert not results["transcripts"].rejected and not results["emotions"].rejected
+    truth = simulation.truth
+    rows = {r["seller"]: r for r in build_report("speech", flt, by="seller")["rows"]}
+    # Each transcript is tied to its consultation, and to the receipt the failure matching
+    # found for that consultation (which agrees with the planted outcome nearly always).
+    failed = simulation.staff.truth().failed
+    agree = 0
+    transcripts = Transcript.objects.values_list(
+        "code", "consultation__code", "receipt_id", "consultation__receipt_id"
+    )
+    for code, consultation, receipt, consultation_receipt in transcripts:
+        assert consultation == code.removeprefix("T-")
+        assert receipt == consultation_receipt
+        agree += (receipt is None) == failed[consultation]
+    assert agree >= 0.95 * len(transcripts)
+    # Each seller's offers: the rate heard equals the rate made within a few points, and the
+    # sellers rank as their planted habits do.
+    checked = [s for s in rows if rows[s]["offers_expected"] >= 15]
+    assert len(checked) >= 4
+    for seller in checked:
+        realised = (
+            sum(
+                truth.offered[c]
+                for c in Transcript.objects.filter(
+                    seller__code=seller, receipt__isnull=False
+                ).values_list("code", flat=True)
+            )
+            / rows[seller]["offers_expected"]
+        )
+        assert rows[seller]["cross_sell_offer_rate"] == pytest.approx(realised, abs=0.05)
+    measured = [rows[s]["cross_sell_offer_rate"] for s in checked]
+    planted = [truth.habits[s].offer_p for s in checked]
+    assert np.corrcoef(measured, planted)[0, 1] > 0.6
+
+
+def test_leave_reasons_are_the_planted_ones(loaded):
+    chain, simulation, _, flt = loaded
+    report = build_report("leave-reasons", flt, by="store")
+    heard = {r["reason"]: r["mentions"] for r in report["reasons"]}
+    failed_codes = set(Transcript.objects.filter(failed=True).values_list("code", flat=True))
+    planted = Counter(r for code, r in simulation.truth.reason.items() if code in failed_codes)
+    assert heard == dict(planted)
+    assert all(r["examples"] for r in report["reasons"])
+
+
+def test_the_smile_index_recovers_each_sellers_smile(loaded):
+    _, simulation, _, flt = loaded
+    by_seller = {r["seller"]: r for r in build_report("emotions", flt, by="seller")["rows"]}
+    truth = defaultdict(list)
+    for seller, smiled in simulation.truth.smiled.values():
+        truth[seller].append(smiled)
+    assert truth
+    for seller, smiles in truth.items():
+        assert by_seller[seller]["seller_observations"] == len(smiles)
+        assert by_seller[seller]["smile_index"] == pytest.approx(sum(smiles) / len(smiles))
