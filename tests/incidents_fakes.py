@@ -132,3 +132,9 @@ def run_queued(now=None) -> int:
             raise
         due.set_successful(value)
         ran += 1
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """Personas are made with passwords; a fast hasher keeps the set-up short."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

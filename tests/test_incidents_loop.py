@@ -13,10 +13,15 @@ from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
 from cxm.incidents.models import Attempt, Delivery, Incident, Subscription
 from cxm.incidents.services import escalate_overdue, evaluate_chain
-from cxm.org.models import Membership, Role, Store
+from cxm.org.models import Role, Store
 from tests.conftest import make_user
 from tests.factories import bearer
-from tests.incidents_fakes import BOT_TOKEN, run_queued, smtp_server, telegram  # noqa: F401
+from tests.incidents_fakes import BOT_TOKEN, run_queued
+
+# The fakes' fixtures: an SMTP server, a Telegram Bot API, fast password hashing.
+pytest_plugins = ["tests.incidents_fakes"]
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def detractor(answer_id: str, store: str = "MSK-2", **extra) -> dict:

@@ -4,6 +4,7 @@ Excel), so a printed or forwarded file still says what it shows."""
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -25,6 +26,13 @@ def to_csv(rows: list[dict[str, Any]], filters: dict[str, str]) -> str:
     return out.getvalue()
 
 
+def _excel(value: Any) -> Any:
+    # Excel has no time zones: an aware moment is written as ISO text with its offset.
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.isoformat(timespec="seconds")
+    return _cell(value)
+
+
 def to_xlsx(title: str, rows: list[dict[str, Any]], filters: dict[str, str]) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -32,7 +40,7 @@ def to_xlsx(title: str, rows: list[dict[str, Any]], filters: dict[str, str]) -> 
     columns = _columns(rows)
     sheet.append(columns)
     for row in rows:
-        sheet.append([_cell(row.get(c)) for c in columns])
+        sheet.append([_excel(row.get(c)) for c in columns])
     about = book.create_sheet("filters")
     about.append(["filter", "value"])
     for name, value in filters.items():

@@ -245,11 +245,12 @@ def export_report(request: HttpRequest, name: str) -> HttpResponse:
     """Any report of the registry as CSV or XLSX, the filters written into the file."""
     if name not in REPORTS:
         raise Http404("no such report")
-    fmt = request.GET.get("format", "xlsx")
+    params = request.GET.copy()
+    fmt = params.pop("format", ["xlsx"])[-1]
     if fmt not in exports.EXPORT_FORMATS:
         return HttpResponse(_("format must be csv or xlsx"), status=400)
     try:
-        query = parse_query(request.GET, scope_for(request.user), timezone.localdate())
+        query = parse_query(params, scope_for(request.user), timezone.localdate())
         report = build_report(name, query.filter, by=request.GET.get("by") or None)
     except (FilterError, ValueError) as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
