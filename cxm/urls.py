@@ -13,5 +13,6 @@ urlpatterns = [
     path("feedback/", include("cxm.feedback.urls")),
     path("staff/", include("cxm.staff.urls")),
     path("incidents/", include("cxm.incidents.urls")),
+    path("analytics/", include("cxm.analytics.urls")),
     path("", include("cxm.dashboard.urls")),
 ]

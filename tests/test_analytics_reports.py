@@ -95,9 +95,7 @@ CONFIG = SimulationConfig(stores=3, sellers_per_store=2, days=21, seed=5)
 
 def test_visitors_and_units_sold_correlate_on_the_simulated_chain(db):
     chain, simulated, _ = load_simulation(CONFIG)
-    flt = ReportFilter(
-        operator_scope(chain), Period(simulated.start_date, simulated.end_date)
-    )
+    flt = ReportFilter(operator_scope(chain), Period(simulated.start_date, simulated.end_date))
     report = build_report(
         "correlations", flt, x=["units", "receipts"], y=["traffic"], grain="store-day"
     )
@@ -111,6 +109,8 @@ def test_visitors_and_units_sold_correlate_on_the_simulated_chain(db):
     # Two pairs tested: Holm doubles the smaller p-value.
     smaller = min(report["rows"], key=lambda r: r["pearson_p"])
     assert smaller["pearson_p_adjusted"] == pytest.approx(min(1, 2 * smaller["pearson_p"]))
-    monthly = build_report("correlations", flt, x=["revenue", "consultations"], grain="seller-month")
+    monthly = build_report(
+        "correlations", flt, x=["revenue", "consultations"], grain="seller-month"
+    )
     assert {p["seller"] for p in monthly["points"]} <= {s["code"] for s in simulated.sellers}
     assert monthly["rows"][0]["n"] >= 6

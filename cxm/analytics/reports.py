@@ -6,6 +6,7 @@ from itertools import combinations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cxm.analytics.series import DEFAULT_GRAIN, check_series, series_frame
 from cxm.metrics.correlation import (
@@ -106,5 +107,9 @@ def verdict_text(correlation: Correlation) -> str:
         (Strength.STRONG, True): _("strong positive relation"),
         (Strength.STRONG, False): _("strong negative relation"),
     }[(said.strength, said.positive)]
-    significance = _("significant") if said.significant else _("not significant")
+    significance = (
+        pgettext("correlation verdict", "significant")
+        if said.significant
+        else pgettext("correlation verdict", "not significant")
+    )
     return f"{relation}, {significance}"

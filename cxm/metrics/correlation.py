@@ -46,6 +46,9 @@ class Correlation:
     spearman_p: float | None = None
     spearman_ci_low: float | None = None
     spearman_ci_high: float | None = None
+    # The least-squares line y = intercept + slope · x, for the scatter plot's fit.
+    slope: float | None = None
+    intercept: float | None = None
     # Holm-adjusted over the pairs analysed together; equal to the raw p for one pair.
     pearson_p_adjusted: float | None = None
     spearman_p_adjusted: float | None = None
@@ -74,6 +77,7 @@ def correlate(
     spearman = stats.spearmanr(xs, ys)
     rho = float(spearman.statistic)
     low, high = _fisher_interval(rho, n, _SPEARMAN_Z_VARIANCE, confidence)
+    fit = stats.linregress(xs, ys)
     return Correlation(
         *names,
         n,
@@ -85,6 +89,8 @@ def correlate(
         spearman_p=float(spearman.pvalue),
         spearman_ci_low=low,
         spearman_ci_high=high,
+        slope=float(fit.slope),
+        intercept=float(fit.intercept),
         pearson_p_adjusted=float(pearson.pvalue),
         spearman_p_adjusted=float(spearman.pvalue),
     )

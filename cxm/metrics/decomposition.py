@@ -157,3 +157,27 @@ def _lmdi(complete: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
         weight * np.log((r1 / t1) / (r0 / t0)),
         weight * np.log((v1 / r1) / (v0 / r0)),
     )
+
+
+def split_ticket_effect(
+    revenue: float,
+    receipts: float,
+    units: float,
+    base_revenue: float,
+    base_receipts: float,
+    base_units: float,
+) -> tuple[float, float] | None:
+    """The ticket effect of `decompose_revenue` split exactly into the UPT effect (глубина
+    чека, units / receipts) and the average-price effect (revenue / units): average ticket
+    = UPT × average price, so L(V1, V0) · ln(A1 / A0) = L · ln(U1 / U0) + L · ln(P1 / P0).
+
+    None where the logarithms do not exist (no units, no receipts or revenue ≤ 0 in either
+    period): the ticket effect is then left whole rather than split by a convention."""
+    values = (revenue, receipts, units, base_revenue, base_receipts, base_units)
+    if min(float(value) for value in values) <= 0:
+        return None
+    v1, r1, u1, v0, r0, u0 = (np.array([float(value)]) for value in values)
+    weight = log_mean(v1, v0)
+    upt = weight * np.log((u1 / r1) / (u0 / r0))
+    price = weight * np.log((v1 / u1) / (v0 / u0))
+    return float(upt[0]), float(price[0])

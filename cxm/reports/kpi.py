@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
-from cxm.metrics.decomposition import decompose_revenue
+from cxm.metrics.decomposition import decompose_revenue, split_ticket_effect
 from cxm.metrics.kpi import SalesFigures, ratio
 from cxm.metrics.periods import Period, previous_period, same_period_last_year
 from cxm.org.models import Seller
@@ -59,12 +59,25 @@ def _decomposition_dict(current: SalesFigures, base: SalesFigures) -> dict[str, 
         base.receipts,
         base.traffic,
     )
+    # Within the ticket: UPT × average price (only where LMDI split the change).
+    ticket = None
+    if d.undefined_factor is None:
+        ticket = split_ticket_effect(
+            current.revenue,
+            current.receipts,
+            current.units,
+            base.revenue,
+            base.receipts,
+            base.units,
+        )
     return {
         "revenue": d.revenue / 100,
         "base_revenue": d.base_revenue / 100,
         "traffic_effect": d.traffic_effect / 100,
         "conversion_effect": d.conversion_effect / 100,
         "ticket_effect": d.ticket_effect / 100,
+        "upt_effect": None if ticket is None else ticket[0] / 100,
+        "price_effect": None if ticket is None else ticket[1] / 100,
         # Set where a factor is zero in one period and LMDI cannot split the change.
         "undefined_factor": d.undefined_factor,
     }

@@ -1,0 +1,135 @@
+"""The analytics pages' figures, built from the reports only (the JSON twin of each page is
+this dict): correlations with their scatter data, the revenue waterfall, the KPI map."""
+
+from typing import Any
+
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cxm.analytics.reports import PRESETS, correlation_report
+from cxm.analytics.series import DEFAULT_GRAIN, GRAINS, SERIES
+from cxm.dashboard.filters import DashboardQuery, scope_choices
+from cxm.reports.filters import FilterError
+from cxm.reports.registry import build_report
+
+DEFAULT_PRESET = "traffic_quality"
+
+
+def _filter_state(query: DashboardQuery, report: dict[str, Any]) -> dict[str, Any]:
+    return {**query.params, "from": report["from"], "to": report["to"]}
+
+
+def _series_choices() -> list[dict[str, str]]:
+    return [{"name": name, "label": str(series.label)} for name, series in SERIES.items()]
+
+
+def correlations_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
+    """`x`/`y` (repeatable) or a seed `preset`; without either, the first preset."""
+    x, y = params.getlist("x"), params.getlist("y")
+    preset = params.get("preset") or (None if x else DEFAULT_PRESET)
+    if preset:
+        if preset not in PRESETS:
+            raise FilterError("preset", _("unknown analysis %(name)r") % {"name": preset})
+        x, y = [PRESETS[preset][0]], [PRESETS[preset][1]]
+    grain = params.get("grain") or DEFAULT_GRAIN
+    report = correlation_report(query.filter, x, [v for v in y if v] or None, grain)
+    return {
+        "page": "correlations",
+        "filter": _filter_state(query, report),
+        "choices": scope_choices(query),
+        "series": _series_choices(),
+        "grains": list(GRAINS),
+        "presets": list(PRESETS),
+        "selected": {"x": x, "y": y, "grain": grain, "preset": preset},
+        "report": report,
+    }
+
+
+WATERFALL_STEPS = ("traffic_effect", "conversion_effect", "upt_effect", "price_effect")
+
+
+def revenue_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
+    """Revenue against the comparison period split into traffic, conversion, UPT and
+    average-price effects: the selection's total and one row per store (or seller)."""
+    by = params.get("by") or "store"
+    if by not in ("store", "seller"):
+        raise FilterError("by", _("split by store or by seller"))
+    flt = query.filter
+    per_unit = build_report("decomposition", flt, by=by, base=query.base)
+    # A seller's traffic is their store's, which only the by-seller report applies.
+    one_seller = flt.seller_id() is not None
+    total = per_unit if one_seller else build_report("decomposition", flt, base=query.base)
+    names = _names(query)
+    rows = [
+        {**row, "name": names.get(row[by], row[by] or ""), "drill": _drill(query, by, row[by])}
+        for row in per_unit["rows"]
+    ]
+    return {
+        "page": "revenue",
+        "filter": {
+            **_filter_state(query, per_unit),
+            "base_from": per_unit["base_from"],
+            "base_to": per_unit["base_to"],
+        },
+        "choices": scope_choices(query),
+        "by": by,
+        "total": next(iter(total["rows"]), None),
+        "steps": list(WATERFALL_STEPS),
+        "rows": rows,
+    }
+
+
+def _names(query: DashboardQuery) -> dict[str, str]:
+    choices = scope_choices(query)
+    return {item["code"]: item["name"] for item in choices["stores"] + choices["sellers"]}
+
+
+def _drill(query: DashboardQuery, by: str, code: str | None) -> str | None:
+    if not code:
+        return None
+    return query.link(store=code, seller=None) if by == "store" else query.link(seller=code)
+
+
+MAP_KPIS = ("revenue", "conversion", "average_ticket", "upt", "traffic", "receipts", "iel", "nps")
+
+
+def map_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
+    """Every store in scope with its coordinates and the chosen KPI over the period, the
+    regions' figures, and the link to each store's dashboard."""
+    kpi = params.get("kpi") or "revenue"
+    if kpi not in MAP_KPIS:
+        raise FilterError("kpi", _("%(value)r is not one of the choices") % {"value": kpi})
+    flt = query.filter
+    series = SERIES[kpi]
+    by_store = {row["store"]: row.get(series.row_field) for row in series.rows(flt, "store")}
+    by_region = {row["region"]: row.get(series.row_field) for row in series.rows(flt, "region")}
+    dashboard = reverse("dashboard:home")
+    stores = [
+        {
+            "code": store.code,
+            "name": store.name,
+            "region": store.region.name,
+            "city": store.city,
+            "lat": store.lat,
+            "lon": store.lon,
+            "value": by_store.get(store.code),
+            "link": dashboard + query.link(store=store.code, seller=None),
+        }
+        for store in flt.stores().select_related("region").order_by("code")
+    ]
+    return {
+        "page": "map",
+        "filter": {
+            **query.params,
+            "from": flt.period.start.isoformat(),
+            "to": flt.period.end.isoformat(),
+        },
+        "choices": scope_choices(query),
+        "kpi": kpi,
+        "kpis": list(MAP_KPIS),
+        "stores": stores,
+        "regions": [{"region": k, "value": v} for k, v in sorted(by_region.items()) if k],
+        # Stores without coordinates cannot be drawn: listed, not dropped silently.
+        "unplaced": [s["code"] for s in stores if s["lat"] is None or s["lon"] is None],
+    }

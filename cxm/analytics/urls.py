@@ -1,0 +1,10 @@
+from django.urls import path
+
+from cxm.analytics import views
+
+app_name = "analytics"
+urlpatterns = [
+    path("correlations/", views.correlations, name="correlations"),
+    path("revenue/", views.revenue, name="revenue"),
+    path("map/", views.kpi_map, name="map"),
+]
