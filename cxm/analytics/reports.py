@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from cxm.analytics.series import DEFAULT_GRAIN, check_series, series_frame
+from cxm.analytics.series import DEFAULT_GRAIN, SERIES, check_series, series_frame
 from cxm.metrics.correlation import (
     ADJUSTMENT,
     ALPHA,
@@ -17,6 +17,13 @@ from cxm.metrics.correlation import (
     Strength,
     correlate_pairs,
     verdict,
+)
+from cxm.metrics.drivers import (
+    Driver,
+    DriverAnalysis,
+    DriverProblem,
+    analyse_drivers,
+    importance_performance,
 )
 from cxm.reports.filters import FilterError, ReportFilter
 
@@ -58,11 +65,6 @@ def correlation_report(
     names = list(dict.fromkeys(name for pair in pairs for name in pair))
     frame = series_frame(flt, names, grain)
     rows = [_row(c) for c in correlate_pairs(frame, pairs)]
-    unit, bucket = frame.index.names
-    points = [
-        {unit: key[0], bucket: key[1], **{n: _plain(v) for n, v in values.items()}}
-        for key, values in zip(frame.index, frame.to_dict("records"), strict=True)
-    ]
     return {
         "report": "correlations",
         "from": flt.period.start.isoformat(),
@@ -71,8 +73,17 @@ def correlation_report(
         "alpha": ALPHA,
         "adjustment": ADJUSTMENT,
         "rows": rows,
-        "points": points,
+        "points": _points(frame),
     }
+
+
+def _points(frame) -> list[dict[str, Any]]:
+    """The data an analysis was computed from: one row per (unit, bucket)."""
+    unit, bucket = frame.index.names
+    return [
+        {unit: key[0], bucket: key[1], **{n: _plain(v) for n, v in values.items()}}
+        for key, values in zip(frame.index, frame.to_dict("records"), strict=True)
+    ]
 
 
 def _plain(value: float) -> float | None:
@@ -113,3 +124,71 @@ def verdict_text(correlation: Correlation) -> str:
         else pgettext("correlation verdict", "not significant")
     )
     return f"{relation}, {significance}"
+
+
+MAX_DRIVERS = 12
+
+
+def driver_report(
+    flt: ReportFilter,
+    outcome: str | None = None,
+    drivers: list[str] | None = None,
+    grain: str | None = None,
+) -> dict[str, Any]:
+    """Standardised regression and relative weights of the drivers on the outcome over the
+    grain's points, each driver's quadrant of the importance–performance matrix, and the
+    points themselves."""
+    if not outcome:
+        raise FilterError("outcome", "name the outcome series")
+    check_series("outcome", [outcome])
+    if not drivers:
+        raise FilterError("drivers", "name at least one driver series")
+    check_series("drivers", drivers)
+    drivers = [d for d in dict.fromkeys(drivers) if d != outcome]
+    if not drivers or len(drivers) > MAX_DRIVERS:
+        raise FilterError("drivers", f"name 1 to {MAX_DRIVERS} drivers other than the outcome")
+    grain = grain or DEFAULT_GRAIN
+    frame = series_frame(flt, [outcome, *drivers], grain)
+    analysis = analyse_drivers(frame, outcome, drivers)
+    quadrants = importance_performance(
+        [d.weight for d in analysis.drivers], [d.performance for d in analysis.drivers]
+    )
+    return {
+        "report": "drivers",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "grain": grain,
+        "outcome": outcome,
+        "n": analysis.n,
+        "r_squared": analysis.r_squared,
+        "problem": analysis.problem.value if analysis.problem else None,
+        "problem_drivers": list(analysis.problem_drivers),
+        "message": driver_message(analysis),
+        "rows": [
+            {"driver": d.name, **_driver_figures(d), "quadrant": q.value}
+            for d, q in zip(analysis.drivers, quadrants, strict=True)
+        ],
+        "points": _points(frame),
+    }
+
+
+def _driver_figures(driver: Driver) -> dict[str, Any]:
+    figures = asdict(driver)
+    figures.pop("name")
+    return figures
+
+
+def driver_message(analysis: DriverAnalysis) -> str:
+    """What the analysis can say, in the active language."""
+    if analysis.problem == DriverProblem.TOO_FEW_POINTS:
+        return _("too few points for this many drivers (%(n)d)") % {"n": analysis.n}
+    if analysis.problem == DriverProblem.CONSTANT:
+        names = ", ".join(analysis.problem_drivers)
+        return _("these series do not vary: %(names)s") % {"names": names}
+    if analysis.problem == DriverProblem.COLLINEAR:
+        return _("the drivers are collinear: one is a combination of the others")
+    top = analysis.drivers[0]
+    return _("the drivers explain %(r2)d%% of the outcome; the strongest is %(name)s") % {
+        "r2": round(100 * (analysis.r_squared or 0)),
+        "name": str(SERIES[top.name].label),
+    }

@@ -38,7 +38,9 @@ class ReportQuery(Schema):
     base_end: date | None = Field(None, alias="base_to", description="base period's last day")
     x: list[str] | None = Field(None, description="correlations: series (repeat the parameter)")
     y: list[str] | None = Field(None, description="correlations: series against each x")
-    grain: str | None = Field(None, description="correlations: store-day … seller-month")
+    grain: str | None = Field(None, description="correlations, drivers: store-day … seller-month")
+    outcome: str | None = Field(None, description="drivers: the outcome series")
+    drivers: list[str] | None = Field(None, description="drivers: series (repeat the parameter)")
 
     def period(self) -> Period:
         if self.end < self.start:
@@ -73,9 +75,8 @@ def report(request: HttpRequest, name: ReportName, params: Query[ReportQuery]) -
     base = params.base()
     by = params.by.value if params.by else None
     try:
-        built = build_report(
-            name.value, flt, by=by, base=base, x=params.x, y=params.y, grain=params.grain
-        )
+        options = params.model_dump(include={"x", "y", "grain", "outcome", "drivers"})
+        built = build_report(name.value, flt, by=by, base=base, **options)
     except FilterError:
         raise  # 422 naming its own field
     except ValueError as exc:

@@ -36,7 +36,13 @@ class Command(BaseCommand):
                 action="extend",
                 help="correlations: series names, repeated or comma-separated",
             )
-        parser.add_argument("--grain", help="correlations: store-day|store-week|…|seller-month")
+        parser.add_argument("--outcome", help="drivers: the outcome series")
+        parser.add_argument(
+            "--drivers", type=_names, action="extend", help="drivers: series, comma-separated"
+        )
+        parser.add_argument(
+            "--grain", help="correlations, drivers: store-day|store-week|store-month|seller-month"
+        )
         parser.add_argument("--format", default="table", choices=formats.FORMATS)
         parser.add_argument("--output", help="write to this file instead of standard output")
 
@@ -51,9 +57,8 @@ class Command(BaseCommand):
         )
         base = Period(base_start, base_end) if base_start else None
         try:
-            report = build_report(
-                name, flt, by=o["by"], base=base, x=o["x"], y=o["y"], grain=o["grain"]
-            )
+            options = {key: o[key] for key in ("x", "y", "grain", "outcome", "drivers")}
+            report = build_report(name, flt, by=o["by"], base=base, **options)
         except (ValueError, FilterError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from None
         self._emit(report, o["format"], o["output"])
