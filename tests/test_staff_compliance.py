@@ -115,7 +115,7 @@ def test_checklists_import_and_the_compliance_report_gives_the_worked_example(
     assert build_report("compliance", other)["rows"] == []
 
 
-def test_a_recording_checklist_is_linked_to_its_consultation(chain, standard):
+def test_a_recording_checklist_is_linked_to_its_consultation(chain, standard, personas):
     consultation = {
         "id": "c1",
         "store": "MSK-1",
@@ -130,6 +130,12 @@ def test_a_recording_checklist_is_linked_to_its_consultation(chain, standard):
     result = run_import("checklists", chain, read_payload(records))
     assert result.accepted == 1 and result.rejected[0].field == "consultation"
     assert Checklist.objects.get(code="r1").consultation.code == "c1"
+    # c1 ended in no sale: its skipped steps count as errors on failed consultations.
+    flt = ReportFilter(scope_for(personas["admin"]), Period(date(2026, 3, 2), date(2026, 3, 2)))
+    errors = {e["item"]: e for e in build_report("compliance", flt)["typical_errors"]}
+    assert errors["open_q"]["failed_on_failed"] == 1.0 and errors["greet"]["failed_on_failed"] == 0
+    assert errors["needs"]["failed_on_failed"] == 1.0  # 1 of 2 points is not all of them
+    assert errors["open_q"]["n_failed"] == 1 and errors["open_q"]["failed_on_converted"] is None
 
 
 def test_the_checklist_form_saves_a_visit_and_names_what_is_wrong(client, standard, personas):

@@ -50,6 +50,8 @@ def failures_data(query: DashboardQuery) -> dict[str, Any]:
         "latest": rows[-LATEST:][::-1],
         "by_hour": report["by_hour"],
         "by_weekday": report["by_weekday"],
+        # What sellers skip when the sale is lost: from checklists of recorded consultations.
+        "typical_errors": build_report("compliance", query.filter)["typical_errors"][:5],
     }
 
 
