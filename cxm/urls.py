@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("feedback/", include("cxm.feedback.urls")),
     path("staff/", include("cxm.staff.urls")),
+    path("speech/", include("cxm.speech.urls")),
     path("incidents/", include("cxm.incidents.urls")),
     path("analytics/", include("cxm.analytics.urls")),
     path("", include("cxm.dashboard.urls")),

@@ -55,6 +55,23 @@ RECEIPTS = [
     receipt(903, "0000000000000003"),
 ]
 
+# Speech analytics and emotion monitoring: one record of MSK-1 each.
+SPEECH = {
+    "id": "access-t1",
+    "store": "MSK-1",
+    "seller": "MSK-1-S1",
+    "started_at": "2026-03-02T10:00:00+03:00",
+    "ended_at": "2026-03-02T10:05:00+03:00",
+    "text": "Давайте подберём к нему чехол",
+}
+SMILE = {
+    "id": "access-e1",
+    "store": "MSK-1",
+    "at": "2026-03-02T10:00:00+03:00",
+    "subject": "customer",
+    "emotion": "happy",
+}
+
 API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     ("get", "/api/v1/me"): [Call()],
     ("get", "/api/v1/stores"): [Call()],
@@ -89,10 +106,16 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
         Call(path={"name": "kpi"}, query=WEEK, label="kpi total"),
         Call(path={"name": "decomposition"}, query={**WEEK, "by": "store"}),
         Call(path={"name": "heatmap"}, query=WEEK),
+        Call(path={"name": "speech"}, query={**WEEK, "by": "seller"}, label="speech by seller"),
+        Call(path={"name": "missed-offers"}, query=WEEK, label="missed offers"),
+        Call(path={"name": "leave-reasons"}, query={**WEEK, "by": "store"}, label="leave reasons"),
+        Call(path={"name": "emotions"}, query={**WEEK, "by": "store"}, label="emotions by store"),
     ],
     ("post", "/api/v1/imports/{kind}"): [
         Call(path={"kind": "receipts"}, body=RECEIPTS),
         Call(path={"kind": "traffic"}, body=[count(store=s) for s in ("MSK-1", "MSK-2", "NSK-1")]),
+        Call(path={"kind": "transcripts"}, body=[SPEECH], label="transcripts of MSK-1"),
+        Call(path={"kind": "emotions"}, body=[SMILE], label="emotions of MSK-1"),
         # A register of MSK-1 claimed for a new store: the refusal must not name MSK-1
         # to someone who may not see it.
         Call(

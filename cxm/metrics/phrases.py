@@ -119,9 +119,6 @@ class _Term:
         self.stems = tuple(s for s in {_stem(w) for w in spelled.split("|")} if len(s) >= MIN_STEM)
         self.forms = tuple(sorted({f for w in spelled.split("|") for f in _forms(w)}))
 
-    def by_stem(self, word: str) -> bool:
-        return any(word.startswith(s) and len(word) - len(s) <= MAX_SUFFIX for s in self.stems)
-
 
 class PhraseBook:
     """Compiled phrases; `find` returns every phrase found in a transcript's tokens."""
@@ -146,6 +143,15 @@ class PhraseBook:
         for index, ids in enumerate(self._words):
             self._by_term[ids[0]].append(index)
         self._fuzzy_forms = [(f, i) for i, t in enumerate(self._terms) for f in t.forms]
+        self._fuzzy_choices = [f for f, _ in self._fuzzy_forms]
+        # Lemma → terms and stem → terms, so a new word is resolved by a few look-ups.
+        self._by_lemma: dict[str, set[int]] = defaultdict(set)
+        self._by_stem: dict[str, set[int]] = defaultdict(set)
+        for index, term in enumerate(self._terms):
+            for lemma in term.lemmas:
+                self._by_lemma[lemma].add(index)
+            for stem in term.stems:
+                self._by_stem[stem].add(index)
         self._cache: dict[str, frozenset[int]] = {}
 
     def terms_of(self, word: str) -> frozenset[int]:
@@ -158,16 +164,15 @@ class PhraseBook:
         return found
 
     def _resolve(self, word: str) -> frozenset[int]:
-        lemmas = word_lemmas(word)
-        found = {
-            i
-            for i, term in enumerate(self._terms)
-            if not term.lemmas.isdisjoint(lemmas) or term.by_stem(word)
-        }
+        found: set[int] = set()
+        for lemma in word_lemmas(word):
+            found |= self._by_lemma.get(lemma, set())
+        # A stem the word starts with, leaving at most MAX_SUFFIX letters: «чехольчик».
+        for end in range(max(MIN_STEM, len(word) - MAX_SUFFIX), len(word) + 1):
+            found |= self._by_stem.get(word[:end], set())
         if not found and len(word) >= FUZZY_MIN_LENGTH and not _known(word):
-            choices = [f for f, _ in self._fuzzy_forms]
             for _, _, index in process.extract(
-                word, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5
+                word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=5
             ):
                 found.add(self._fuzzy_forms[index][1])
         return frozenset(found)

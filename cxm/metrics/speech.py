@@ -22,6 +22,7 @@ from cxm.metrics.phrases import Hit, PhraseBook, tokenize
 CROSS_SELL, PROMO, OPENING, WRONG_FORM = "cross_sell", "promo", "opening", "wrong_form"
 EMPATHY, EXPERTISE, LEAVE_REASON = "empathy", "expertise", "leave_reason"
 OPENING_SECONDS = 30.0
+WORDS_PER_SECOND = 2.5  # conversational Russian
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ def hear(
     word_times: Sequence[float] | None = None,
 ) -> Heard:
     """Find the book's phrases in a transcript. `word_times` are the start seconds of the
-    engine's words; without them a word's time is taken proportionally to its position."""
+    engine's words; without them the words are taken at a talking pace from the start."""
     tokens = tokenize(text)
     hits = book.find(tokens)
     times = _token_times(len(tokens), duration_s, word_times)
@@ -85,7 +86,9 @@ def _token_times(count: int, duration_s: float, word_times: Sequence[float] | No
         return [
             float(word_times[min(round(i * last / max(count - 1, 1)), last)]) for i in range(count)
         ]
-    return [duration_s * i / max(count, 1) for i in range(count)]
+    # No times: words at a talking pace from the start, squeezed into the duration when the
+    # text is denser than that; a long consultation's silences are not spread between them.
+    return [min(i / WORDS_PER_SECOND, duration_s * i / max(count, 1)) for i in range(count)]
 
 
 def _mark(hit: Hit, tokens, times: list[float]) -> Mark:

@@ -12,6 +12,7 @@ Kinds:
   leave_reason  target = a reason code: why a customer left without buying
 """
 
+from cxm.metrics.phrases import Phrase
 from cxm.metrics.speech import (
     CROSS_SELL,
     EMPATHY,
@@ -239,3 +240,13 @@ LEAVE_REASON_NAMES = {
     "size_colour": "Нет размера или цвета",
     "wait": "Долгое ожидание",
 }
+
+
+def phrases_of(rules: list[tuple[str, str, str]]) -> list[Phrase]:
+    """The phrases of (kind, target, lines) rules: one phrase a non-empty line."""
+    return [
+        Phrase(kind, target, line.strip(), negatable=kind in OFFER_KINDS)
+        for kind, target, text in rules
+        for line in text.splitlines()
+        if line.strip()
+    ]

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from cxm.metrics.kpi import kopecks_to_roubles
 from cxm.metrics.periods import bucket_start
 from cxm.metrics.speech import CROSS_SELL, Contact, Heard, SpeechFigures
 from cxm.org.models import Chain
@@ -182,7 +183,7 @@ def missed_offers_report(flt: ReportFilter, by: str | None = None) -> dict[str, 
                     "fn": row["receipt__fiscal_drive_number"],
                     "fd": row["receipt__fiscal_document_number"],
                 },
-                "total": contact.total / 100,
+                "total": kopecks_to_roubles(contact.total),
                 "categories": sorted(contact.categories & expected),
                 "wrong_form": contact.heard.wrong_form,
                 "excerpt": excerpt,

@@ -5,9 +5,9 @@ import hashlib
 
 from django.db import transaction
 
-from cxm.metrics.phrases import Phrase, PhraseBook
+from cxm.metrics.phrases import PhraseBook
 from cxm.org.models import Chain
-from cxm.speech.default_rules import DEFAULT_SPEECH_RULES, LEAVE_REASON_NAMES, OFFER_KINDS
+from cxm.speech.default_rules import DEFAULT_SPEECH_RULES, LEAVE_REASON_NAMES, phrases_of
 from cxm.speech.models import RuleKind, SpeechRule
 
 _BOOKS: dict[int, tuple[str, PhraseBook]] = {}
@@ -29,15 +29,6 @@ def install_default_rules(chain: Chain) -> int:
             for kind, target, phrases in DEFAULT_SPEECH_RULES
         )
     return len(DEFAULT_SPEECH_RULES)
-
-
-def phrases_of(rules: list[tuple[str, str, str]]) -> list[Phrase]:
-    return [
-        Phrase(kind, target, line.strip(), negatable=kind in OFFER_KINDS)
-        for kind, target, text in rules
-        for line in text.splitlines()
-        if line.strip()
-    ]
 
 
 def phrase_book(chain: Chain) -> tuple[str, PhraseBook]:

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from cxm.speech import views
+
+app_name = "speech"
+urlpatterns = [path("", views.speech, name="speech")]
