@@ -11,8 +11,6 @@ from cxm.metrics.periods import Period
 from cxm.reports.filters import FilterError, ReportFilter
 from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
 from cxm.speech.reports import leave_reasons_report, missed_offers_report, speech_report
-from cxm.emotions.reports import emotions_report
-from cxm.speech.reports import leave_reasons_report, missed_offers_report, speech_report
 from cxm.staff.reports import compliance_report, failures_report, sellers_report
 
 REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
@@ -28,10 +26,6 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "failures": lambda flt, by, base: failures_report(flt, by),
     "compliance": lambda flt, by, base: compliance_report(flt, by),
     "correlations": lambda flt, by, base, **options: correlation_report(flt, **options),
-    "speech": lambda flt, by, base: speech_report(flt, by),
-    "missed_offers": lambda flt, by, base: missed_offers_report(flt, by),
-    "leave-reasons": lambda flt, by, base: leave_reasons_report(flt, by),
-    "emotions": lambda flt, by, base: emotions_report(flt, by),
     "drivers": lambda flt, by, base, **options: driver_report(flt, **options),
     "speech": lambda flt, by, base: speech_report(flt, by),
     "missed-offers": lambda flt, by, base: missed_offers_report(flt, by),
