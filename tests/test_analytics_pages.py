@@ -20,12 +20,12 @@ def as_user(client, chain_sales):
 
 
 def test_pages_need_a_login(client, chain_sales):
-    for path in ("correlations", "revenue", "map"):
+    for path in ("correlations", "drivers", "revenue", "map"):
         response = client.get(f"/analytics/{path}/")
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("path", ["correlations", "revenue", "map"])
+@pytest.mark.parametrize("path", ["correlations", "drivers", "revenue", "map"])
 def test_each_page_renders_and_its_json_twin_matches(as_user, path):
     client = as_user("analyst")
     page = client.get(f"/analytics/{path}/", PERIOD)
@@ -52,12 +52,20 @@ def test_the_correlation_page_answers_a_ready_made_question(as_user):
         ("correlations", {"x": "revenue", "y": "mood"}, "y"),
         ("correlations", {"preset": "astrology"}, "preset"),
         ("revenue", {"by": "day"}, "by"),
+        ("drivers", {"outcome": "nps", "drivers": "luck"}, "drivers"),
         ("map", {"kpi": "luck"}, "kpi"),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(as_user, path, params, field):
     response = as_user("analyst").get(f"/analytics/{path}/", {**PERIOD, **params, "format": "json"})
     assert response.status_code == 400 and response.json()["field"] == field
+
+
+def test_the_driver_page_says_when_there_are_too_few_points(as_user):
+    data = as_user("analyst").get("/analytics/drivers/", {**PERIOD, "format": "json"}).json()
+    report = data["report"]
+    assert report["outcome"] == "conversion" and report["problem"] == "too_few_points"
+    assert report["rows"] == [] and report["message"]
 
 
 def test_the_map_shows_only_the_managers_store_and_links_to_its_dashboard(as_user):

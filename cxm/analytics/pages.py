@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cxm.analytics.reports import PRESETS, correlation_report
+from cxm.analytics.reports import PRESETS, correlation_report, driver_report
 from cxm.analytics.series import DEFAULT_GRAIN, GRAINS, SERIES
 from cxm.dashboard.filters import DashboardQuery, scope_choices
 from cxm.reports.filters import FilterError
@@ -42,6 +42,27 @@ def correlations_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any
         "grains": list(GRAINS),
         "presets": list(PRESETS),
         "selected": {"x": x, "y": y, "grain": grain, "preset": preset},
+        "report": report,
+    }
+
+
+# The seed's driver question: what moves the outcome among the service figures.
+DEFAULT_DRIVERS = {"outcome": "conversion", "drivers": ["coverage", "compliance", "like_index"]}
+
+
+def drivers_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
+    """`outcome` and `drivers` (repeatable); without them, conversion on the service figures."""
+    outcome = params.get("outcome") or DEFAULT_DRIVERS["outcome"]
+    drivers = [d for d in params.getlist("drivers") if d] or DEFAULT_DRIVERS["drivers"]
+    grain = params.get("grain") or DEFAULT_GRAIN
+    report = driver_report(query.filter, outcome, drivers, grain)
+    return {
+        "page": "drivers",
+        "filter": _filter_state(query, report),
+        "choices": scope_choices(query),
+        "series": _series_choices(),
+        "grains": list(GRAINS),
+        "selected": {"outcome": outcome, "drivers": drivers, "grain": grain},
         "report": report,
     }
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 
-from cxm.analytics.pages import correlations_data, map_data, revenue_data
+from cxm.analytics.pages import correlations_data, drivers_data, map_data, revenue_data
 from cxm.dashboard.filters import DashboardQuery
 from cxm.dashboard.views import _page
 
@@ -23,5 +23,6 @@ def _analysis(template: str, build: Build) -> Callable[[HttpRequest], HttpRespon
 
 
 correlations = _analysis("analytics/correlations.html", correlations_data)
+drivers = _analysis("analytics/drivers.html", drivers_data)
 revenue = _analysis("analytics/revenue.html", revenue_data)
 kpi_map = _analysis("analytics/map.html", map_data)

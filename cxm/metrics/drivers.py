@@ -138,6 +138,8 @@ def importance_performance(
     """Each driver's quadrant, split at the mean importance and the mean performance.
     Performance must be on a common scale (e.g. each driver's percentile in the chain)."""
     imp, perf = np.asarray(importance, dtype=float), np.asarray(performance, dtype=float)
+    if imp.size == 0:
+        return []
     high_imp, high_perf = imp >= imp.mean(), perf >= perf.mean()
     return [
         (Quadrant.MAINTAIN if p else Quadrant.FIX)

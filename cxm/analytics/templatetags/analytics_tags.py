@@ -79,3 +79,16 @@ def effect_label(name: str) -> str:
 def effect_labels() -> dict[str, str]:
     """The waterfall's bar names, for the page's script."""
     return {name: str(label) for name, label in EFFECT_LABELS.items()}
+
+
+QUADRANT_LABELS = {
+    "fix": _("fix first"),
+    "maintain": _("maintain"),
+    "over_invested": _("over-invested"),
+    "low_priority": _("low priority"),
+}
+
+
+@register.filter
+def quadrant_label(name: str) -> str:
+    return str(QUADRANT_LABELS.get(name, name))

@@ -113,12 +113,33 @@
     });
   }
 
+  function matrix(data) {
+    var el = document.getElementById("chart-matrix");
+    if (!el) return;
+    var rows = data.report.rows;
+    var mean = function (key) { return rows.reduce(function (s, r) { return s + r[key]; }, 0) / rows.length; };
+    init(el).setOption({
+      grid: { left: 60, right: 30, top: 20, bottom: 50 },
+      tooltip: { formatter: function (p) { return p.data.name; } },
+      xAxis: { type: "value", min: 0, max: 1, name: "performance", nameLocation: "middle", nameGap: 30 },
+      yAxis: { type: "value", min: 0, name: "importance" },
+      series: [{
+        type: "scatter", symbolSize: 14,
+        label: { show: true, position: "right", formatter: function (p) { return p.data.name; } },
+        data: rows.map(function (r) { return { name: r.driver, value: [r.performance, r.weight] }; }),
+        markLine: { silent: true, symbol: "none", lineStyle: { type: "dashed", color: "#888" },
+                    data: [{ xAxis: mean("performance") }, { yAxis: mean("weight") }] }
+      }]
+    });
+  }
+
   function start() {
     var data = readData();
     if (!data || !window.echarts) return;
     if (data.page === "correlations") scatters(data);
     if (data.page === "revenue") waterfall(data);
     if (data.page === "map") kpiMap(data);
+    if (data.page === "drivers") matrix(data);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
