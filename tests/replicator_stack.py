@@ -53,8 +53,12 @@ class CxmServer:
 
     def cxm(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
-            [PY, "-m", "cxm", *args], env=self.env, input=stdin, capture_output=True,
-            text=True, cwd=ROOT,
+            [PY, "-m", "cxm", *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         )
         if done.returncode:
             raise RuntimeError(f"cxm {' '.join(args)} failed: {done.stderr[-2000:]}")
@@ -79,7 +83,8 @@ class CxmServer:
             f"serve(application, listen='127.0.0.1:{self.port}', threads=4, _quiet=True)"
         )
         self.process = subprocess.Popen([PY, "-c", code], env=self.env, cwd=ROOT)
-        wait_until(self._answers, 30, "CXM to start")
+        # Generous: on a loaded two-core machine a Django start-up can take a while.
+        wait_until(self._answers, 120, "CXM to start")
 
     def _answers(self) -> bool:
         try:
@@ -165,8 +170,11 @@ class RecordingProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 try:
                     answer = httpx.request(
-                        self.command, proxy.target + self.path, headers=headers,
-                        content=body, timeout=60,
+                        self.command,
+                        proxy.target + self.path,
+                        headers=headers,
+                        content=body,
+                        timeout=60,
                     )
                 except httpx.HTTPError:
                     self.close_connection = True
@@ -204,7 +212,11 @@ class ReplicatorProcess:
     def command(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         return subprocess.run(
             [PY, "-m", "cxm_replicator", "--home", str(self.home), *args],
-            input=stdin, capture_output=True, text=True, env=self.env, timeout=120,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
         )
 
     def init(self, answers: list[str], **tuning) -> None:
@@ -221,7 +233,9 @@ class ReplicatorProcess:
         with (self.home / "console.log").open("ab") as console:
             self.process = subprocess.Popen(
                 [PY, "-m", "cxm_replicator", "--home", str(self.home), "run"],
-                env=self.env, stdout=console, stderr=subprocess.STDOUT,
+                env=self.env,
+                stdout=console,
+                stderr=subprocess.STDOUT,
             )
 
     def kill(self) -> None:

@@ -31,7 +31,22 @@ def test_a_data_file_without_its_key_reveals_nothing(tmp_path):
         EncryptedFileStore(tmp_path).get("ofd.password")
 
 
-def test_a_secret_once_read_is_masked_in_every_log_line(tmp_path, caplog):
+@pytest.fixture
+def root_logging():
+    """logs.setup() rewires the root logger: put pytest's own handlers back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        if handler not in handlers:
+            handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def test_a_secret_once_read_is_masked_in_every_log_line(tmp_path, root_logging):
     store = EncryptedFileStore(tmp_path)
     store.set("cxm_token", "cxm_abcdefghijklmnop")
     token = store.get("cxm_token")
