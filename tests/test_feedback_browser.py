@@ -92,7 +92,8 @@ def test_the_terminal_queues_presses_offline_with_their_own_time(browser, live_s
     page.wait_for_selector("[data-screen=ask]:not([hidden])")
     context.set_offline(True)
     page.click("[data-button=dislike]")
-    page.click("[data-skip]")
+    page.click("[data-reason=price]")  # the follow-up question after a negative press
+    page.click("[data-screen=seller] [data-skip]")
     page.wait_for_function("document.querySelector('[data-queued]').textContent === '1'")
     pressed_at = page.evaluate("JSON.parse(localStorage.getItem('cxm-terminal-queue'))[0].at")
     assert not Press.objects.exists()
@@ -102,5 +103,5 @@ def test_the_terminal_queues_presses_offline_with_their_own_time(browser, live_s
         "document.querySelector('[data-queued]').textContent === '0'", timeout=10_000
     )
     press = Press.objects.get()
-    assert press.button == "dislike" and press.seller is None
+    assert (press.button, press.reason, press.seller) == ("dislike", "price", None)
     assert press.at.isoformat().startswith(pressed_at[:19])

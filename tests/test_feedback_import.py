@@ -33,10 +33,20 @@ def test_presses_are_kept_once_and_bad_ones_named(chain):
         press(3, button="superb"),
         press(4, store="XX-9"),
         press(5, seller="MSK-2-S1"),  # works in another store
+        press(6, button="poor", reason="because"),
+        press(7, reason="wait"),  # a follow-up answer after a positive press
+        press(8, "2026-03-02T12:02:00+03:00", button="poor", reason="wait"),
     ]
     result = run_import("presses", chain, read_payload(records))
-    assert result.accepted == 2
-    assert rejections(result) == [("item 3", "button"), ("item 4", "store"), ("item 5", "seller")]
+    assert result.accepted == 3
+    assert rejections(result) == [
+        ("item 3", "button"),
+        ("item 4", "store"),
+        ("item 5", "seller"),
+        ("item 6", "reason"),
+        ("item 7", "reason"),
+    ]
+    assert Press.objects.get(external_id="p8").reason == "wait"
     again = run_import("presses", chain, read_payload(records[:2]))
     assert (again.accepted, again.duplicates) == (0, 2)
     assert Press.objects.get(external_id="p2").seller.code == "MSK-1-S1"

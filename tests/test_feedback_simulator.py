@@ -33,7 +33,7 @@ def test_the_voice_is_deterministic_from_the_seed(voice):
 def test_reports_recover_the_simulated_truth(db):
     chain, simulated, results = load_simulation(CONFIG)
     assert not results["presses"].rejected and not results["survey_responses"].rejected
-    _, truth = simulate_voice(simulated)
+    records, truth = simulate_voice(simulated)
     # Answers come up to three hours after the sale: the last evening's fall on the next day.
     period = Period(simulated.start_date, simulated.end_date + timedelta(days=1))
     flt = ReportFilter(operator_scope(chain), period)
@@ -53,6 +53,9 @@ def test_reports_recover_the_simulated_truth(db):
     assert reviews["invitations"] == sum(truth.responses.values()) + sum(truth.declined.values())
     assert reviews["clicks"] == len(truth.clicks)
     assert reviews["promoter_click_rate"] > 3 * reviews["click_rate"] / 2
+    reasons = build_report("iel", flt)["negative_reasons"]
+    answered = [p for p in records["presses"] if "reason" in p and p["id"].count("-") == 2]
+    assert sum(reasons.values()) == len(answered) and max(reasons, key=reasons.get) == "wait"
     factors = build_report("csi", flt)["rows"]
     heaviest = max(factors, key=lambda f: f["weight"])
     assert heaviest["factor"] == DRIVER

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from cxm.dashboard.filters import DashboardQuery, scope_choices
+from cxm.feedback.models import Reason
 from cxm.reports.registry import build_report
 
 # Why a figure should not be trusted, in the reader's language (codes from metrics.verdict).
@@ -70,6 +71,10 @@ def voice_data(query: DashboardQuery) -> dict[str, Any]:
         "choices": choices,
         "min_n": nps["min_n"],
         "total": {**nps["total"], **{k: iel["total"][k] for k in ("iel", "presses")}},
+        "negative_reasons": [
+            {"reason": str(Reason(code).label), "presses": n}
+            for code, n in sorted(iel["negative_reasons"].items(), key=lambda kv: -kv[1])
+        ],
         "previous": nps["previous"],
         "change": nps["change"],
         "verdict": {

@@ -10,7 +10,15 @@ from django.conf import settings
 from django.db import transaction
 
 from cxm.feedback.banks import SCALE, bank_of
-from cxm.feedback.models import Button, Channel, FeedbackSetup, Press, SurveyResponse
+from cxm.feedback.models import (
+    NEGATIVE_BUTTONS,
+    Button,
+    Channel,
+    FeedbackSetup,
+    Press,
+    Reason,
+    SurveyResponse,
+)
 from cxm.imports import fields
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Seller, Store
@@ -114,6 +122,10 @@ def _press(chain: Chain, data: dict, directory: _Directory, default: Store | Non
     external_id = fields.text(data, "id", max_length=100)
     store = directory.store(data, default)
     at, local = _when(data, store)
+    button = _choice(data, "button", Button)
+    reason = _choice(data, "reason", Reason) if data.get("reason") else ""
+    if reason and button not in NEGATIVE_BUTTONS:
+        raise RecordError("reason", "is asked only after a negative press")
     return Press(
         chain=chain,
         external_id=external_id,
@@ -123,8 +135,9 @@ def _press(chain: Chain, data: dict, directory: _Directory, default: Store | Non
         at=at,
         day=local.date(),
         hour=local.hour,
-        button=_choice(data, "button", Button),
+        button=button,
         question=fields.text(data, "question", required=False, max_length=100),
+        reason=reason,
     )
 
 

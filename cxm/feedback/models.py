@@ -41,6 +41,16 @@ class Button(models.TextChoices):
     DISLIKE = "dislike", _("dislike")
 
 
+class Reason(models.TextChoices):
+    """The terminal's one follow-up question after a negative press: what went wrong?"""
+
+    WAIT = "wait", _("waited too long")
+    STAFF = "staff", _("the seller")
+    ASSORTMENT = "assortment", _("not what I wanted in stock")
+    PRICE = "price", _("prices")
+    OTHER = "other", _("something else")
+
+
 POSITIVE_BUTTONS = frozenset({Button.EXCELLENT, Button.GOOD, Button.LIKE})
 NEGATIVE_BUTTONS = frozenset({Button.POOR, Button.BAD, Button.DISLIKE})
 
@@ -61,6 +71,7 @@ class Press(models.Model):
     hour = models.SmallIntegerField()
     button = models.CharField(max_length=10, choices=Button.choices)
     question = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
     repeat = models.BooleanField(default=False)
 
     class Meta:

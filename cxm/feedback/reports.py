@@ -243,6 +243,14 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         for k in sorted(keys, key=_sort_key)
     ]
     total = _grouped(_window(Press, flt), None, _PRESS_COUNTS)[()]
+    reasons = (
+        _window(Press, flt)
+        .filter(repeat=False)
+        .exclude(reason="")
+        .values("reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     return {
         "report": "iel",
         "from": flt.period.start.isoformat(),
@@ -250,6 +258,8 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "by": by,
         "rows": rows,
         "total": iel_figures(total, _receipts(flt, None)[()], _consultations(flt, None)[()]),
+        # What went wrong, as answered after negative presses.
+        "negative_reasons": {row["reason"]: row["n"] for row in reasons},
     }
 
 

@@ -16,6 +16,7 @@ from cxm.dashboard.views import _page
 from cxm.feedback.banks import BANKS, SCALE, draw_questions
 from cxm.feedback.dashboard import voice_data
 from cxm.feedback.importers import MAX_COMMENT, setup_for
+from cxm.feedback.models import Reason
 from cxm.feedback.survey import (
     SurveyLinkError,
     already_answered,
@@ -132,7 +133,8 @@ def terminal(request: HttpRequest) -> HttpResponse:
     """The kiosk page. It holds no data: its script reads the device token (given once in
     the address as #token=cxmd_…, then kept on the tablet) and talks to the device API."""
     mode = "like" if request.GET.get("mode") == "like" else "smileys"
-    return render(request, "feedback/terminal.html", {"mode": mode})
+    context = {"mode": mode, "reasons": Reason.choices}
+    return render(request, "feedback/terminal.html", context)
 
 
 @login_required

@@ -29,6 +29,12 @@ FLOOD_SHARE = 0.01  # a child drums on the screen: a few extra presses within se
 SELECTIVE_HAPPY_EDGE, SELECTIVE_BOOST = 0.3, 8.0
 # After answering, everyone sees the store's review links; promoters follow them far more.
 PROMOTER_CLICK, OTHER_CLICK = 0.3, 0.03
+# Most unhappy customers answer the terminal's follow-up question; waiting is the top reason.
+REASONS, REASON_WEIGHTS, REASON_ANSWERED = (
+    ("wait", "staff", "assortment", "price", "other"),
+    (0.35, 0.25, 0.2, 0.15, 0.05),
+    0.6,
+)
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,8 @@ class VoiceGenerator:
             "terminal": receipt["kktRegId"],
             "button": button,
         }
+        if button in ("poor", "bad") and rng.random() < REASON_ANSWERED:
+            record["reason"] = str(rng.choice(REASONS, p=REASON_WEIGHTS))
         seller = self.seller_of_alias.get(receipt["operator"])
         if seller and rng.random() < 0.4:  # some customers also pick the seller's photo
             record["seller"] = seller

@@ -6,6 +6,7 @@
   var api = root.dataset.api;
   var TOKEN = "cxm-terminal-token", QUEUE = "cxm-terminal-queue";
   var SELLER_WAIT_MS = 8000, THANKS_MS = 2500, FLUSH_MS = 5000;
+  var NEGATIVE = { poor: true, bad: true, dislike: true };
   var setup = null, pending = null, lastPress = 0, timer = null;
 
   function token() {
@@ -58,6 +59,16 @@
     flush();
   }
 
+  function askSeller() {
+    clearTimeout(timer);
+    if (setup.sellers.length) {
+      show("seller");
+      timer = setTimeout(function () { finish(null); }, SELLER_WAIT_MS);
+    } else {
+      finish(null);
+    }
+  }
+
   function finish(seller) {
     clearTimeout(timer);
     if (!pending) return;
@@ -74,11 +85,12 @@
     if (pending || now - lastPress < setup.repeat_seconds * 1000) return;
     lastPress = now;
     pending = { id: newId(), at: new Date(now).toISOString(), button: button, terminal: setup.terminal };
-    if (setup.sellers.length) {
-      show("seller");
-      timer = setTimeout(function () { finish(null); }, SELLER_WAIT_MS);
+    if (NEGATIVE[button]) {
+      // One follow-up question after a negative press, then the seller.
+      show("reason");
+      timer = setTimeout(askSeller, SELLER_WAIT_MS);
     } else {
-      finish(null);
+      askSeller();
     }
   }
 
@@ -96,7 +108,11 @@
     root.querySelectorAll("[data-button]").forEach(function (b) {
       b.addEventListener("click", function () { press(b.dataset.button); });
     });
-    root.querySelector("[data-skip]").addEventListener("click", function () { finish(null); });
+    root.querySelectorAll("[data-reason]").forEach(function (b) {
+      b.addEventListener("click", function () { if (pending) pending.reason = b.dataset.reason; askSeller(); });
+    });
+    root.querySelector("[data-screen=seller] [data-skip]").addEventListener("click", function () { finish(null); });
+    root.querySelector("[data-screen=reason] [data-skip]").addEventListener("click", askSeller);
     show("ask");
   }
 
