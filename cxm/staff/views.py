@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -49,7 +50,9 @@ def failures_data(query: DashboardQuery) -> dict[str, Any]:
         "failed": failed[::-1],
         "latest": rows[-LATEST:][::-1],
         "by_hour": report["by_hour"],
-        "by_weekday": report["by_weekday"],
+        "by_weekday": [
+            {**row, "name": str(WEEKDAYS_ABBR[row["weekday"]])} for row in report["by_weekday"]
+        ],
         # What sellers skip when the sale is lost: from checklists of recorded consultations.
         "typical_errors": build_report("compliance", query.filter)["typical_errors"][:5],
     }
