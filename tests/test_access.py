@@ -134,10 +134,33 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
             body=[{"code": "NEW-S1", "name": "Иванова Мария Сергеевна", "store": "NSK-1"}],
         ),
     ],
+    ("get", "/api/v1/incidents"): [
+        Call(),
+        Call(query={"store": "NSK-1"}, label="incidents of NSK-1"),
+    ],
+    ("get", "/api/v1/incidents/{incident_id}"): [Call(path={"incident_id": "1"})],
+    ("post", "/api/v1/incidents/{incident_id}/comments"): [
+        Call(path={"incident_id": "1"}, body={"text": "access test"})
+    ],
+    ("post", "/api/v1/incidents/{incident_id}/status"): [
+        Call(path={"incident_id": "1"}, body={"status": "in_progress"})
+    ],
+    ("get", "/api/v1/incident-rules"): [Call()],
+    ("patch", "/api/v1/incident-rules/{code}"): [
+        Call(path={"code": "silent-device"}, body={"sla_hours": 12})
+    ],
 }
 
 # Pages with URL parameters: URL name → kwargs for reverse().
-PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {}
+PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {
+    "incidents:incident": [{"pk": "1"}],
+    "incidents:comment": [{"pk": "1"}],
+    "incidents:move": [{"pk": "1"}],
+    "incidents:review_print": [{"pk": "1"}],
+    "incidents:review_done": [{"pk": "1"}],
+    # CSV, so the leak check reads what the export shows.
+    "incidents:export": [{"name": "kpi"}, {"name": "sellers"}, {"name": "failures"}],
+}
 # Pages anyone may open (login and the like); each with the reason.
 PUBLIC_PAGES: dict[str, str] = {}
 # Not pages of the product, or covered elsewhere.

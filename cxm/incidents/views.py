@@ -246,7 +246,7 @@ def export_report(request: HttpRequest, name: str) -> HttpResponse:
     if name not in REPORTS:
         raise Http404("no such report")
     params = request.GET.copy()
-    fmt = params.pop("format", ["xlsx"])[-1]
+    fmt = params.pop("format", ["csv"])[-1]
     if fmt not in exports.EXPORT_FORMATS:
         return HttpResponse(_("format must be csv or xlsx"), status=400)
     try:
