@@ -160,3 +160,31 @@ def test_the_page_highlights_what_was_said_instead_of_the_offer(day, client):
     assert '<mark class="wrong_form">Больше ничего</mark>' in html
     twin = client.get("/speech/", DAY | {"format": "json"}).json()
     assert twin["missed_count"] == 1 and twin["total"]["transcripts"] == 3
+
+
+def test_a_rule_the_admin_adds_is_heard_after_reanalysis(day, chain):
+    from cxm.speech.admin import SpeechRuleForm
+    from cxm.speech.analysis import reanalyse
+    from cxm.speech.models import SpeechRule
+
+    t3 = Transcript.objects.get(code="t3")
+    assert "Бытовая техника" not in t3.offered
+    form = SpeechRuleForm(
+        {"chain": chain.pk, "kind": "cross_sell", "target": "", "phrases": "турбощётка"}
+    )
+    assert not form.is_valid() and "target" in form.errors
+    form = SpeechRuleForm(
+        {
+            "chain": chain.pk,
+            "kind": "cross_sell",
+            "target": "Бытовая техника",
+            "phrases": "мощный пылесос",
+            "active": True,
+        }
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+    assert SpeechRule.objects.filter(target="Бытовая техника").count() == 2
+    assert reanalyse(chain) == 3
+    assert "Бытовая техника" in Transcript.objects.get(code="t3").offered
+    assert reanalyse(chain) == 0  # nothing left heard under the old rules

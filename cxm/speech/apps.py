@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SpeechConfig(AppConfig):
     name = "cxm.speech"
     label = "speech"
+    verbose_name = _("Speech")
 
     def ready(self) -> None:
         # The offer rate joins the correlation workbench's series (cxm.analytics).

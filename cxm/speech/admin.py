@@ -1,0 +1,71 @@
+"""Speech rules are the chain's to edit here; every change re-analyses the chain's
+transcripts in the worker. Transcripts arrive by import and are only shown."""
+
+from django import forms
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from cxm.metrics.phrases import PhraseBook
+from cxm.speech.default_rules import phrases_of
+from cxm.speech.models import RuleKind, SpeechRule, Transcript
+from cxm.speech.tasks import reanalyse_chain
+
+
+def _reanalyse_later(chain_id: int) -> None:
+    transaction.on_commit(lambda: reanalyse_chain.enqueue(chain_id))
+
+
+class SpeechRuleForm(forms.ModelForm):
+    class Meta:
+        model = SpeechRule
+        fields = ["chain", "kind", "target", "name", "phrases", "active"]
+
+    def clean(self):
+        data = super().clean()
+        kind, target = data.get("kind"), data.get("target", "")
+        if kind in (RuleKind.CROSS_SELL, RuleKind.LEAVE_REASON) and not target:
+            self.add_error("target", _("name the receipt category or the reason code"))
+        try:
+            PhraseBook(phrases_of([(kind or "", target, data.get("phrases", ""))]))
+        except ValueError as exc:
+            self.add_error("phrases", str(exc))
+        return data
+
+
+@admin.register(SpeechRule)
+class SpeechRuleAdmin(admin.ModelAdmin):
+    form = SpeechRuleForm
+    list_display = ["kind", "target", "name", "active", "chain"]
+    list_filter = ["kind", "active"]
+
+    def save_model(self, request: HttpRequest, obj: SpeechRule, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _reanalyse_later(obj.chain_id)
+
+    def delete_model(self, request: HttpRequest, obj: SpeechRule) -> None:
+        super().delete_model(request, obj)
+        _reanalyse_later(obj.chain_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SpeechRule]) -> None:
+        chains = set(queryset.values_list("chain_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for chain_id in chains:
+            _reanalyse_later(chain_id)
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(admin.ModelAdmin):
+    list_display = ["code", "store", "seller", "started_at", "offered", "wrong_form", "failed"]
+    list_filter = ["store", "wrong_form", "failed"]
+    list_select_related = ["store", "seller"]
+    date_hierarchy = "day"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
