@@ -23,8 +23,8 @@ DAY = "from=2026-03-02&to=2026-03-02"
 
 @pytest.fixture
 def activity(personas, chain):
-    """MSK-1 on 2 March: 40 visitors; MSK-1-S1 consults three times and sells once (plus a
-    sale with no consultation); MSK-1-S2 consults once and sells nothing."""
+    """MSK-1 on 2 March: 40 visitors at 10 and 60 at 18 o'clock; MSK-1-S1 consults three
+    times (10:00–12:30) and sells twice; MSK-1-S2 consults once and sells nothing."""
     receipts = [
         receipt(1, when="2026-03-02T10:20:00", total=150000),
         receipt(2, when="2026-03-02T13:00:00", total=50000),
@@ -40,7 +40,8 @@ def activity(personas, chain):
         for i, s, t in presses
     ]
     assert not run_import("receipts", chain, read_payload(receipts)).rejected
-    assert not run_import("traffic", chain, read_payload([count(visitors=40)])).rejected
+    traffic = [count(visitors=40), count(start="2026-03-02T18:00:00+03:00", visitors=60)]
+    assert not run_import("traffic", chain, read_payload(traffic)).rejected
     assert not run_import("consultations", chain, read_payload(consultations)).rejected
     return personas
 
@@ -56,6 +57,7 @@ def test_seller_kpis_worked_by_hand(activity):
     # c1 → receipt 1 (10:20); c2 nothing; c3 (12:30) → receipt 2 at 13:00, within 40 min.
     assert (one["consultations"], one["failed_consultations"]) == (3, 1)
     assert one["consultation_conversion"] == pytest.approx(2 / 3)
+    # Her hours are 10–13 o'clock: the evening's 60 visitors are not hers.
     assert one["traffic"] == 40 and one["coverage"] == pytest.approx(3 / 40)
     assert float(one["revenue"]) == 2000.0 and one["receipts"] == 2
     two = rows["MSK-1-S2"]
@@ -66,7 +68,7 @@ def test_seller_kpis_worked_by_hand(activity):
     )
     by_store = build_report("sellers", _filter(activity["admin"]), by="store")["rows"]
     msk1 = next(r for r in by_store if r["store"] == "MSK-1")
-    assert (msk1["consultations"], msk1["coverage"]) == (4, 0.1)
+    assert (msk1["consultations"], msk1["traffic"], msk1["coverage"]) == (4, 100, 0.04)
 
 
 def test_a_seller_sees_only_their_own_row(activity):

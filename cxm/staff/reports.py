@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 
 from cxm.feedback.models import POSITIVE_BUTTONS, Press
 from cxm.metrics.composite import composite_scores
@@ -127,28 +127,38 @@ def _store_traffic(sales: dict, key: tuple) -> int | None:
 
 
 def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
-    """A seller's traffic is the visitors of the store-days they worked: days with a
-    consultation or a receipt of theirs (the simulator and most chains have no shift plan)."""
+    """A seller's traffic is the visitors of the store's hours they worked, taken as the
+    hours from their first to their last consultation or receipt of each day (shift plans
+    are not imported; a seller without a consultation all afternoon is still on shift)."""
     regroup = _regrouper(by)
     group_field = _GROUP_FIELD[by]
-    worked: set[tuple[tuple, int, date]] = set()
+    spans: dict[tuple[tuple, int, date], tuple[int, int]] = {}
     for qs in (consultations_in(flt), _seller_receipts(flt)):
-        for row in qs.values(group_field, "store_id", "day").distinct().order_by():
-            worked.add((regroup(row), row["store_id"], row["day"]))
-    visitors = dict(
-        ((row["store_id"], row["day"]), row["n"])
-        for row in VisitorCount.objects.filter(
-            store_id__in={s for _, s, _ in worked},
+        rows = (
+            qs.values(group_field, "store_id", "day")
+            .annotate(first=Min("hour"), last=Max("hour"))
+            .order_by()
+        )
+        for row in rows:
+            key = (regroup(row), row["store_id"], row["day"])
+            first, last = spans.get(key, (row["first"], row["last"]))
+            spans[key] = (min(first, row["first"]), max(last, row["last"]))
+    visitors: dict[tuple[int, date], dict[int, int]] = defaultdict(dict)
+    for row in (
+        VisitorCount.objects.filter(
+            store_id__in={s for _, s, _ in spans},
             day__gte=flt.period.start,
             day__lte=flt.period.end,
         )
-        .values("store_id", "day")
+        .values("store_id", "day", "hour")
         .annotate(n=Sum("visitors_in"))
         .order_by()
-    )
+    ):
+        visitors[(row["store_id"], row["day"])][row["hour"]] = row["n"]
     totals: dict[tuple, int] = defaultdict(int)
-    for key, store_id, day in worked:
-        totals[key] += visitors.get((store_id, day), 0)
+    for (key, store_id, day), (first, last) in spans.items():
+        by_hour = visitors.get((store_id, day), {})
+        totals[key] += sum(n for hour, n in by_hour.items() if first <= hour <= last)
     return totals
 
 
