@@ -20,7 +20,7 @@ REASONS = {
 
 
 SEGMENT_CUTS = {
-    "value": _("Receipt value (ABC: A makes 80 % of revenue)"),
+    "value": _("Receipt value (ABC, Pareto: A makes 80 percent of revenue)"),
     "category": _("Main category"),
     "depth": _("Basket depth"),
 }
