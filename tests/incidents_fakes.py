@@ -62,6 +62,7 @@ class FakeTelegram(ThreadingHTTPServer):
         self.sent: list[dict] = []
         self.broken_chats: set[str] = set()
         self.slow_chats: set[str] = set()
+        self.token = BOT_TOKEN
 
 
 class _TelegramHandler(BaseHTTPRequestHandler):
@@ -138,3 +139,9 @@ def run_queued(now=None) -> int:
 def fast_passwords(settings):
     """Personas are made with passwords; a fast hasher keeps the set-up short."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def worker():
+    """`worker()` runs the due queued tasks; `worker(now=…)` as if at that moment."""
+    return run_queued

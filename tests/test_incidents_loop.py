@@ -16,7 +16,6 @@ from cxm.incidents.services import escalate_overdue, evaluate_chain
 from cxm.org.models import Role, Store
 from tests.conftest import make_user
 from tests.factories import bearer
-from tests.incidents_fakes import BOT_TOKEN, run_queued
 
 # The fakes' fixtures: an SMTP server, a Telegram Bot API, fast password hashing.
 pytest_plugins = ["tests.incidents_fakes"]
@@ -44,7 +43,7 @@ def subscribed(personas):
 
 
 def test_a_detractor_answer_reaches_the_manager_and_is_closed(
-    subscribed, chain, smtp_server, telegram, django_capture_on_commit_callbacks
+    worker, subscribed, chain, smtp_server, telegram, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         result = run_import(
@@ -53,7 +52,7 @@ def test_a_detractor_answer_reaches_the_manager_and_is_closed(
             read_payload([detractor("a-1", contact="+7 900 000-00-01", contact_consent=True)]),
         )
     assert not result.rejected
-    run_queued()  # the after-import evaluation, then the deliveries it queued
+    worker()  # the after-import evaluation, then the deliveries it queued
 
     incident = Incident.objects.get()
     assert incident.store.code == "MSK-2" and incident.owner == subscribed["manager"]
@@ -123,7 +122,7 @@ def test_a_detractor_without_comment_or_consented_contact_opens_nothing(personas
 
 
 def test_an_overdue_incident_escalates_to_the_regional_manager(
-    personas, chain, telegram, django_capture_on_commit_callbacks
+    worker, personas, chain, telegram, django_capture_on_commit_callbacks
 ):
     regional_msk = make_user(
         chain,
@@ -142,14 +141,14 @@ def test_an_overdue_incident_escalates_to_the_regional_manager(
         assert escalate_overdue(chain, incident.due_at + timedelta(minutes=1)) == 1
     incident.refresh_from_db()
     assert incident.escalated and incident.owner == regional_msk
-    run_queued()
+    worker()
     assert [m["chat_id"] for m in telegram.sent] == ["3003", "3003"]  # new, then escalated
     assert "escalated" in telegram.sent[1]["text"] or "эскал" in telegram.sent[1]["text"].lower()
     assert escalate_overdue(chain, incident.due_at + timedelta(hours=5)) == 0  # once
 
 
 def test_a_failing_channel_is_recorded_retried_with_backoff_and_delays_no_other(
-    personas, chain, smtp_server, telegram, settings, django_capture_on_commit_callbacks
+    worker, personas, chain, smtp_server, telegram, settings, django_capture_on_commit_callbacks
 ):
     settings.CXM_NOTIFY_TIMEOUT_SECONDS = 1
     settings.CXM_NOTIFY_BACKOFF_SECONDS = 60
@@ -160,7 +159,7 @@ def test_a_failing_channel_is_recorded_retried_with_backoff_and_delays_no_other(
     telegram.slow_chats.add("timeout")
     with django_capture_on_commit_callbacks(execute=True):
         run_import("survey_responses", chain, read_payload([detractor("a-1")]))
-    run_queued()
+    worker()
 
     by_address = {
         d.subscription.address: d for d in Delivery.objects.select_related("subscription")
@@ -172,17 +171,17 @@ def test_a_failing_channel_is_recorded_retried_with_backoff_and_delays_no_other(
         assert failed.state == "pending" and failed.attempts == 1
         attempt = Attempt.objects.get(delivery=failed)
         assert not attempt.ok and attempt.error
-        assert BOT_TOKEN not in attempt.error
+        assert telegram.token not in attempt.error
         wait = failed.next_attempt_at - attempt.at
         assert timedelta(seconds=59) < wait <= timedelta(seconds=61)
     assert "refused" in Attempt.objects.get(delivery=by_address["gone@bounce.invalid"]).error
     assert "Timeout" in Attempt.objects.get(delivery=by_address["timeout"]).error
 
     # The retry is due only after the back-off; then the second waits twice as long.
-    assert run_queued() == 0
+    assert worker() == 0
     telegram.slow_chats.clear()
     later = timezone.now() + timedelta(seconds=61)
-    assert run_queued(now=later) == 2
+    assert worker(now=later) == 2
     assert Delivery.objects.get(pk=by_address["timeout"].pk).state == "sent"
     bounced = Delivery.objects.get(pk=by_address["gone@bounce.invalid"].pk)
     assert bounced.attempts == 2 and bounced.state == "pending"
@@ -190,7 +189,7 @@ def test_a_failing_channel_is_recorded_retried_with_backoff_and_delays_no_other(
 
 
 def test_a_delivery_gives_up_after_the_last_attempt(
-    personas, chain, settings, telegram, django_capture_on_commit_callbacks
+    worker, personas, chain, settings, telegram, django_capture_on_commit_callbacks
 ):
     settings.CXM_NOTIFY_MAX_ATTEMPTS = 2
     Subscription.objects.create(user=personas["manager"], channel="telegram", address="x")
@@ -198,8 +197,8 @@ def test_a_delivery_gives_up_after_the_last_attempt(
     run_import("survey_responses", chain, read_payload([detractor("a-1")]))
     with django_capture_on_commit_callbacks(execute=True):
         evaluate_chain(chain)
-    run_queued()
-    run_queued(now=timezone.now() + timedelta(hours=1))
+    worker()
+    worker(now=timezone.now() + timedelta(hours=1))
     delivery = Delivery.objects.get()
     assert delivery.state == "failed" and delivery.attempts == 2
     assert "chat not found" in delivery.attempt_log.last().error
