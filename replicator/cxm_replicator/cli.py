@@ -10,13 +10,16 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from cxm_replicator import __version__, app, logs
 from cxm_replicator.clock import SystemClock
 from cxm_replicator.config import CXM_TOKEN, Config, default_home
 from cxm_replicator.credentials import open_store
 from cxm_replicator.doctor import diagnose
+from cxm_replicator.http import RemoteError
 from cxm_replicator.providers import PROVIDERS, create_provider, settings_of
-from cxm_replicator.providers.base import ProviderContext
+from cxm_replicator.providers.base import AuthError, ProviderContext
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +84,9 @@ def _init(home: Path, args: argparse.Namespace) -> int:
     ofd = create_provider(provider, context)
     try:
         found = ofd.registers()
+    except (AuthError, RemoteError, httpx.HTTPError) as exc:
+        print(f"The OFD could not list the registers: {exc}", file=sys.stderr)
+        return 1
     finally:
         ofd.close()
     print("Registers the OFD lists for this account:")

@@ -30,6 +30,7 @@ class SyncSettings:
     # watermark, and the outbox drops what it already has.
     overlap: timedelta = timedelta(hours=2)
     first_sync: timedelta = timedelta(days=7)  # how far back a register's first sync reads
+    keep_sent: timedelta = timedelta(days=30)  # delivered receipts kept for `status`
     batch_size: int = 500
     poll_seconds: float = 60.0
 
@@ -158,6 +159,8 @@ class Replicator:
         self.pull()
         self.push()
         self.heartbeat()
+        keep = max(self.settings.keep_sent, self.settings.overlap * 2)
+        self.outbox.prune(self.clock.now() - keep)
 
     def run(self, stop: threading.Event) -> None:
         log.info(

@@ -190,6 +190,15 @@ class Outbox:
                 ).fetchone()
                 self._problem(register, f"ФН {fn} ФД {fd}", f"CXM: {reason}", now)
 
+    def prune(self, before: datetime) -> int:
+        """Forget delivered receipts the OFD received before `before`: far behind every
+        watermark, they can no longer come back through the overlap window."""
+        with self._transaction():
+            cursor = self.db.execute(
+                "DELETE FROM outbox WHERE state = 'sent' AND received_at < ?", (_iso(before),)
+            )
+        return cursor.rowcount
+
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
         return {"pending": 0, "sent": 0, "rejected": 0, **dict(rows)}

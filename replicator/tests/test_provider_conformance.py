@@ -165,3 +165,16 @@ def _mutate(value, rng: random.Random, depth: int = 0):
     if isinstance(value, list):
         return [_mutate(v, rng, depth + 1) for v in value]
     return value
+
+
+def test_delivered_receipts_are_forgotten_only_far_behind_the_watermark(outbox):
+    from cxm_replicator.providers.base import Fetched
+
+    now = datetime.now(UTC)
+    (first, _), (second, _) = sample_receipts(REGISTER, 2, start=datetime(2026, 1, 1))
+    old = Fetched("r1", now - timedelta(days=40), first)
+    recent = Fetched("r2", now - timedelta(hours=1), second)
+    outbox.record_window(REGISTER, [old, recent], now, now)
+    outbox.settle([row_id for row_id, _ in outbox.pending(10)], {}, now)
+    assert outbox.prune(now - timedelta(days=30)) == 1
+    assert numbers(outbox) == [2]
