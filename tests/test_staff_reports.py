@@ -200,3 +200,32 @@ def test_the_like_index_counts_positive_presses_per_consultation(activity):
         all(0 <= s <= 1 for s in scores)
         and rows["MSK-1-S1"]["composite_kpi"] > rows["MSK-1-S2"]["composite_kpi"]
     )
+
+
+def test_the_pages_query_count_does_not_grow_with_the_rows(activity, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(activity["admin"])
+
+    def queries(url):
+        client.get(url)  # matches what changed; the second read is the steady state
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    pages = (f"/staff/failures/?{DAY}", f"/staff/sellers/?{DAY}")
+    before = [queries(url) for url in pages]
+    more = [
+        {
+            "id": f"x{n}",
+            "store": "MSK-1",
+            "seller": "MSK-1-S2",
+            "started_at": f"2026-03-02T{15 + n}:00:00+03:00",
+        }
+        for n in range(4)
+    ]
+    assert not run_import(
+        "consultations", Chain.objects.get(code="default"), read_payload(more)
+    ).rejected
+    assert [queries(url) for url in pages] == before
