@@ -78,7 +78,7 @@ def test_a_terminal_silent_over_the_weekend_is_not_broken_until_the_store_works(
     after_opening = datetime(2026, 3, 9, 10, 30, tzinfo=NSK)
     assert evaluate_chain(chain, after_opening)["opened"] == 1
     incident = Incident.objects.get()
-    assert (incident.store.code, incident.key) == ("NSK-1", "device:terminal")
+    assert (incident.store.code, incident.key) == ("NSK-1", f"device:terminal:{token.prefix}")
     # The regional manager of Сибирь owns it: NSK-1 has no store manager.
     assert incident.owner == personas["regional"]
     assert evaluate_chain(chain, after_opening + timedelta(hours=1))["opened"] == 0  # joins

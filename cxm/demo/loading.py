@@ -11,6 +11,7 @@ from cxm.demo.simulator import SimulatedChain, SimulationConfig, simulate_chain
 from cxm.feedback.demo import load_voice
 from cxm.imports.records import ImportResult, Record, read_payload
 from cxm.imports.registry import run_import
+from cxm.incidents.demo import load_incidents
 from cxm.org.models import Chain, Membership, Role, Seller, Store
 from cxm.org.services import default_chain
 from cxm.speech.demo import load_speech
@@ -45,6 +46,7 @@ def load_simulation(
     results.update(load_voice(chain, simulated, progress))
     results.update(load_staff(chain, simulated, progress))
     results.update(load_speech(chain, simulated, progress))
+    results.update(load_incidents(chain, simulated, progress))
     return chain, simulated, results
 
 

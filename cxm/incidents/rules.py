@@ -212,29 +212,43 @@ def detect_kpi_below(rule: Rule, now: datetime) -> Findings:
     return found
 
 
-def _last_heard(chain: Chain, kind: str) -> dict[int, datetime]:
-    """When each store's device of this kind last spoke: its token's last use or the latest
-    event it produced (imports bring events without touching a token)."""
-    heard: dict[int, datetime] = {}
-    sources = [
-        DeviceToken.objects.filter(store__chain=chain, kind=kind, revoked_at__isnull=True)
+@dataclass(frozen=True)
+class Device:
+    store_id: int
+    key: str
+    name: str
+    last_heard: datetime
+
+
+EVENT_SOURCES = {
+    DeviceKind.FEEDBACK_TERMINAL: (Press, "at"),
+    DeviceKind.VISITOR_COUNTER: (VisitorCount, "start"),
+    DeviceKind.CONSULTATION_BUTTON: (Consultation, "started_at"),
+}
+
+
+def devices_of(chain: Chain, kind: str) -> list[Device]:
+    """Each device of this kind and when it last spoke: a device with a token by its token's
+    last use (one of two terminals may break while the other works); a store that sends by
+    import only, by its latest event of that kind. A token never used was never installed."""
+    found, with_tokens = [], set()
+    tokens = DeviceToken.objects.filter(store__chain=chain, kind=kind, revoked_at__isnull=True)
+    for token in tokens:
+        with_tokens.add(token.store_id)
+        if token.last_used_at is not None:
+            key = f"device:{kind}:{token.prefix}"
+            found.append(Device(token.store_id, key, token.name, token.last_used_at))
+    model, time_field = EVENT_SOURCES[kind]
+    latest = (
+        model.objects.filter(store__chain=chain)
+        .exclude(store_id__in=with_tokens)
         .values("store_id")
-        .annotate(last=Max("last_used_at"))
-    ]
-    events = {
-        DeviceKind.FEEDBACK_TERMINAL: Press.objects.filter(chain=chain),
-        DeviceKind.VISITOR_COUNTER: VisitorCount.objects.filter(store__chain=chain),
-        DeviceKind.CONSULTATION_BUTTON: Consultation.objects.filter(chain=chain),
-    }
-    time_field = {"terminal": "at", "counter": "start", "button": "started_at"}[kind]
-    sources.append(events[kind].values("store_id").annotate(last=Max(time_field)).order_by())
-    for rows in sources:
-        for row in rows:
-            last, store_id = row["last"], row["store_id"]
-            if last is not None:
-                heard[store_id] = max(heard.get(store_id, last), last)
-    # A store whose device never spoke (a token not yet installed) has nothing to miss.
-    return heard
+        .annotate(last=Max(time_field))
+        .order_by()
+    )
+    label = str(DeviceKind(kind).label)
+    found += [Device(r["store_id"], f"device:{kind}", label, r["last"]) for r in latest]
+    return found
 
 
 def detect_silent_devices(rule: Rule, now: datetime) -> Findings:
@@ -244,18 +258,17 @@ def detect_silent_devices(rule: Rule, now: datetime) -> Findings:
     stores = {s.pk: s for s in Store.objects.filter(chain=rule.chain)}
     found = Findings(firing=set())
     for kind in rule.params.get("kinds", [k.value for k in DeviceKind]):
-        for store_id, last in _last_heard(rule.chain, kind).items():
-            store = stores[store_id]
-            silent = open_seconds(last, now, store.tz, store.opening_hours)
+        for device in devices_of(rule.chain, kind):
+            store = stores[device.store_id]
+            silent = open_seconds(device.last_heard, now, store.tz, store.opening_hours)
             if silent <= limit:
                 continue
-            key = f"device:{kind}"
-            found.firing.add((store_id, key))
+            found.firing.add((device.store_id, device.key))
             title = _("%(device)s silent for %(hours)d working hours") % {
-                "device": DeviceKind(kind).label,
+                "device": device.name,
                 "hours": silent // 3600,
             }
-            found.signals.append(Signal(store_id, key, title, now))
+            found.signals.append(Signal(device.store_id, device.key, title, now))
     return found
 
 
