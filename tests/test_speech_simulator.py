@@ -84,6 +84,16 @@ def test_each_sellers_planted_offers_are_recovered(loaded):
     assert np.corrcoef(measured, planted)[0, 1] > 0.6
 
 
+def test_each_sellers_engaging_openings_are_counted_exactly(loaded):
+    _, simulation, _, flt = loaded
+    rows = build_report("speech", flt, by="seller")["rows"]
+    opened = Counter()
+    for code, seller in Transcript.objects.values_list("code", "seller__code"):
+        opened[seller] += simulation.truth.opened[code]
+    for row in rows:
+        assert round(row["engagement_opening_rate"] * row["transcripts"]) == opened[row["seller"]]
+
+
 def test_leave_reasons_are_the_planted_ones(loaded):
     chain, simulation, _, flt = loaded
     report = build_report("leave-reasons", flt, by="store")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.metrics.kpi import kopecks_to_roubles
 from cxm.metrics.periods import bucket_start
-from cxm.metrics.speech import CROSS_SELL, Contact, Heard, SpeechFigures
+from cxm.metrics.speech import CROSS_SELL, WRONG_FORM, Contact, Heard, SpeechFigures
 from cxm.org.models import Chain
 from cxm.reports.filters import ReportFilter
 from cxm.sales.models import ReceiptItem
@@ -194,10 +194,12 @@ def missed_offers_report(flt: ReportFilter, by: str | None = None) -> dict[str, 
 
 
 def excerpt_of(text: str, marks: list[dict]) -> tuple[str, list[dict]]:
-    """A window of the text around its first marks (the closing when nothing was heard),
-    and the marks that fall inside it, with offsets into the excerpt."""
-    if marks:
-        start = max(min(m["start"] for m in marks) - EXCERPT_CHARS // 4, 0)
+    """A window of the text where the offer should have been: around the first form to
+    avoid, else the end of the conversation (the closing); with the marks inside it, their
+    offsets into the excerpt."""
+    wrong = [m for m in marks if m["kind"] == WRONG_FORM or m["negated"]]
+    if wrong:
+        start = max(wrong[0]["start"] - EXCERPT_CHARS // 2, 0)
     else:
         start = max(len(text) - EXCERPT_CHARS, 0)
     end = min(start + EXCERPT_CHARS, len(text))

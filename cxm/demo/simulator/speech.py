@@ -90,6 +90,8 @@ TALK = (
     "цвет есть тёмный и светлый",
     "давайте я включу и покажу",
     "по отзывам покупатели довольны",
+    "понимаю вас, давайте разберёмся вместе",
+    "процессор у неё быстрый и диагональ большая",
 )
 PROMO = ("сейчас по акции второй товар со скидкой", "на эту покупку действует спецпредложение")
 CLOSINGS = ("оплата на кассе", "спасибо за покупку", "пройдёмте к кассе")
@@ -116,6 +118,7 @@ class SpeechTruth:
     habits: dict[str, SellerSpeech] = field(default_factory=dict)
     offered: dict[str, bool] = field(default_factory=dict)  # transcript → fitting offer made
     wrong_form: dict[str, bool] = field(default_factory=dict)
+    opened: dict[str, bool] = field(default_factory=dict)  # transcript → engaging opening
     reason: dict[str, str] = field(default_factory=dict)  # transcript → leave reason code
     # seller observation → (seller, smiled)
     smiled: dict[str, tuple[str, bool]] = field(default_factory=dict)
@@ -191,8 +194,9 @@ class SpeechSimulation:
         code = "T-" + consultation["id"]
         habit = self.habits[consultation["seller"]]
         sentences = ["здравствуйте"]
-        pool = OPENINGS if rng.random() < habit.opening_p else CLOSED_OPENINGS
-        sentences.append(_pick(pool, rng))
+        opened = bool(rng.random() < habit.opening_p)
+        self.truth.opened[code] = opened
+        sentences.append(_pick(OPENINGS if opened else CLOSED_OPENINGS, rng))
         sentences += [_pick(TALK, rng) for _ in range(int(rng.integers(2, 5)))]
         offered = wrong = False
         if sale is not None:
