@@ -34,6 +34,15 @@ from cxm.org.models import Store
 from cxm.org.scope import scope_for
 
 COOLDOWN_COOKIE = "cxm_survey_answered"
+# Faces drawn as SVG (no emoji font needed on the tablet): the mouth's curve and the colour.
+SMILEY_FACES = (
+    ("excellent", 62, "#3fae6a"),
+    ("good", 53, "#9ccc65"),
+    ("neutral", 44, "#ffd54f"),
+    ("poor", 37, "#ffa04d"),
+    ("bad", 30, "#e5533d"),
+)
+LIKE_FACES = (("like", 60, "#3fae6a"), ("dislike", 32, "#e5533d"))
 # What the customer is told for a rejected field of their form, in their language.
 _FORM_PROBLEMS = {
     "nps": lambda: _("Please choose a score from 0 to 10."),
@@ -132,8 +141,8 @@ def review(request: HttpRequest, token: str) -> HttpResponse:
 def terminal(request: HttpRequest) -> HttpResponse:
     """The kiosk page. It holds no data: its script reads the device token (given once in
     the address as #token=cxmd_…, then kept on the tablet) and talks to the device API."""
-    mode = "like" if request.GET.get("mode") == "like" else "smileys"
-    context = {"mode": mode, "reasons": Reason.choices}
+    faces = LIKE_FACES if request.GET.get("mode") == "like" else SMILEY_FACES
+    context = {"faces": faces, "reasons": Reason.choices}
     return render(request, "feedback/terminal.html", context)
 
 

@@ -3,6 +3,7 @@
 from django import template
 
 from cxm.dashboard.templatetags.cxm_format import DASH, Number, _grouped
+from cxm.feedback.models import Button
 
 register = template.Library()
 
@@ -14,3 +15,9 @@ def score(value: Number) -> str:
     size = round(abs(float(value)), 1)
     sign = "" if size == 0 else "+" if value > 0 else "−"
     return sign + _grouped(size, 1)
+
+
+@register.filter
+def button_label(code: str) -> str:
+    """A terminal button's word in the active language (excellent → отлично)."""
+    return str(Button(code).label)
