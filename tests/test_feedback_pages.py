@@ -227,3 +227,13 @@ def test_segments_split_nps_by_receipt_value_category_and_depth(client, chain_sa
     depth = rows[("depth", "with_addons")]  # every test receipt is a phone and its case
     assert (depth["receipts"], depth["responses"], depth["nps"]) == (4, 2, 0.0)
     assert rows[("category", "Смартфоны")]["promoters"] == 1
+
+
+def test_a_receipts_survey_link_is_given_within_scope_only(client, sold, personas):
+    query = "/api/v1/feedback/survey-link?fn=9999078900001234&fd=7"
+    mine = client.get(query, **bearer(personas["admin"]))
+    assert mine.status_code == 200
+    assert mine.json()["url"].endswith(receipt_link(sold)) and "<svg" in mine.json()["qr_svg"]
+    assert client.get(query, **bearer(personas["manager"])).status_code == 404  # MSK-2 only
+    assert client.get(query, **bearer(personas["outsider"])).status_code == 404
+    assert client.get(query).status_code == 401
