@@ -143,3 +143,19 @@ def test_drivers_parameters_are_named(get):
     response = get(**WEEK, outcome="nps", drivers=["coverage", "luck"])
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "drivers"]
+
+
+def test_factor_analysis_of_the_simulated_checklists(db, capsys):
+    chain, simulated, _ = load_simulation(CONFIG)
+    period = Period(simulated.start_date, simulated.end_date)
+    report = build_report("factors", ReportFilter(operator_scope(chain), period))
+    assert report["template"] and report["rows"]
+    assert {row["declared_factor"] for row in report["rows"]} and report["n"] >= 0
+    # Either the analysis ran or it says why not: never a half-filled answer.
+    if report["problem"] is None:
+        assert report["factors"] == len(report["alphas"]) >= 1
+    else:
+        assert report["problem"] in ("too_few_points", "constant", "singular", "no_factor")
+    with pytest.raises(CommandError, match="no checklists of template"):
+        call_command("report", "factors", "--from", str(period.start), "--to", str(period.end),
+                     "--template", "nonesuch", "--chain", "default")  # fmt: skip

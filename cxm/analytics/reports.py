@@ -5,6 +5,9 @@ from dataclasses import asdict
 from itertools import combinations
 from typing import Any
 
+import numpy as np
+import pandas as pd
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -25,7 +28,10 @@ from cxm.metrics.drivers import (
     analyse_drivers,
     importance_performance,
 )
+from cxm.metrics.factors import analyse_factors
 from cxm.reports.filters import FilterError, ReportFilter
+from cxm.staff.models import ChecklistAnswer
+from cxm.staff.reports import checklists_in
 
 # The seed's ready-made questions (slide 4): which pair answers which.
 PRESETS: dict[str, tuple[str, str]] = {
@@ -191,4 +197,58 @@ def driver_message(analysis: DriverAnalysis) -> str:
     return _("the drivers explain %(r2)d%% of the outcome; the strongest is %(name)s") % {
         "r2": round(100 * (analysis.r_squared or 0)),
         "name": str(SERIES[top.name].label),
+    }
+
+
+def factor_report(flt: ReportFilter, template: str | None = None) -> dict[str, Any]:
+    """Exploratory factor analysis of one checklist template's items over the checklists
+    of the period (each item scored earned / possible; N/A is missing): does the standard
+    measure the steps (factors) it declares?"""
+    checklists = checklists_in(flt)
+    if template is None:
+        busiest = checklists.values("template__code").annotate(n=Count("pk")).order_by("-n").first()
+        template = busiest["template__code"] if busiest else None
+    elif not checklists.filter(template__code=template).exists():
+        raise FilterError("template", f"no checklists of template {template!r} in the period")
+    answers = ChecklistAnswer.objects.filter(
+        checklist__in=checklists, checklist__template__code=template
+    ).values_list("checklist_id", "item__code", "item__factor", "earned", "possible")
+    scores: dict[int, dict[str, float]] = {}
+    declared: dict[str, str] = {}
+    for checklist, item, factor, earned, possible in answers:
+        declared[item] = factor
+        scores.setdefault(checklist, {})[item] = earned / possible if possible else np.nan
+    frame = pd.DataFrame.from_dict(scores, orient="index", columns=sorted(declared))
+    analysis = analyse_factors(frame)
+    loadings = dict(zip(analysis.items, analysis.loadings, strict=False))
+    assigned = dict(zip(analysis.items, analysis.assignment, strict=False))
+    adequacy = dict(zip(analysis.items, analysis.kmo_per_item, strict=False))
+    sphericity = analysis.sphericity
+    return {
+        "report": "factors",
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
+        "template": template,
+        "n": analysis.n,
+        "problem": analysis.problem.value if analysis.problem else None,
+        "problem_items": list(analysis.problem_items),
+        "kmo": analysis.kmo,
+        "bartlett_chi_square": sphericity.chi_square if sphericity else None,
+        "bartlett_df": sphericity.df if sphericity else None,
+        "bartlett_p": sphericity.p_value if sphericity else None,
+        "eigenvalues": list(analysis.eigenvalues),
+        "parallel_threshold": list(analysis.parallel_threshold),
+        "kaiser_factors": analysis.kaiser_factors,
+        "factors": analysis.factors,
+        "alphas": list(analysis.alphas),
+        "rows": [
+            {
+                "item": item,
+                "declared_factor": declared[item],
+                "kmo": adequacy.get(item),
+                "factor": assigned.get(item),
+                "loadings": list(loadings.get(item, ())),
+            }
+            for item in frame.columns
+        ],
     }

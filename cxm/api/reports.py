@@ -14,7 +14,7 @@ from cxm.api.schemas import Message, ReportOut, ValidationProblem
 from cxm.metrics.periods import Period
 from cxm.reports import formats
 from cxm.reports.filters import FilterError, ReportFilter
-from cxm.reports.registry import REPORTS, build_report
+from cxm.reports.registry import OPTION_NAMES, REPORTS, build_report
 from cxm.reports.sales import GROUPINGS
 
 router = Router(tags=["reports"])
@@ -41,6 +41,7 @@ class ReportQuery(Schema):
     grain: str | None = Field(None, description="correlations, drivers: store-day … seller-month")
     outcome: str | None = Field(None, description="drivers: the outcome series")
     drivers: list[str] | None = Field(None, description="drivers: series (repeat the parameter)")
+    template: str | None = Field(None, description="factors: checklist template code")
 
     def period(self) -> Period:
         if self.end < self.start:
@@ -75,7 +76,7 @@ def report(request: HttpRequest, name: ReportName, params: Query[ReportQuery]) -
     base = params.base()
     by = params.by.value if params.by else None
     try:
-        options = params.model_dump(include={"x", "y", "grain", "outcome", "drivers"})
+        options = params.model_dump(include=set(OPTION_NAMES))
         built = build_report(name.value, flt, by=by, base=base, **options)
     except FilterError:
         raise  # 422 naming its own field

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from cxm.analytics.reports import correlation_report, driver_report
+from cxm.analytics.reports import correlation_report, driver_report, factor_report
 from cxm.emotions.reports import emotions_report
 from cxm.feedback.reports import csi_report, iel_report, nps_report, reviews_report
 from cxm.feedback.segments import segments_report
@@ -27,6 +27,7 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "compliance": lambda flt, by, base: compliance_report(flt, by),
     "correlations": lambda flt, by, base, **options: correlation_report(flt, **options),
     "drivers": lambda flt, by, base, **options: driver_report(flt, **options),
+    "factors": lambda flt, by, base, **options: factor_report(flt, **options),
     "speech": lambda flt, by, base: speech_report(flt, by),
     "missed-offers": lambda flt, by, base: missed_offers_report(flt, by),
     "leave-reasons": lambda flt, by, base: leave_reasons_report(flt, by),
@@ -37,7 +38,9 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
 REPORT_OPTIONS: dict[str, tuple[str, ...]] = {
     "correlations": ("x", "y", "grain"),
     "drivers": ("outcome", "drivers", "grain"),
+    "factors": ("template",),
 }
+OPTION_NAMES = tuple(sorted({name for names in REPORT_OPTIONS.values() for name in names}))
 
 
 def build_report(

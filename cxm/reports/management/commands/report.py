@@ -8,7 +8,7 @@ from cxm.metrics.periods import Period
 from cxm.org.cli import operator_chain, operator_scope
 from cxm.reports import formats
 from cxm.reports.filters import FilterError, ReportFilter
-from cxm.reports.registry import REPORTS, build_report
+from cxm.reports.registry import OPTION_NAMES, REPORTS, build_report
 
 
 def _names(text: str) -> list[str]:
@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 help="correlations: series names, repeated or comma-separated",
             )
         parser.add_argument("--outcome", help="drivers: the outcome series")
+        parser.add_argument("--template", help="factors: checklist template code")
         parser.add_argument(
             "--drivers", type=_names, action="extend", help="drivers: series, comma-separated"
         )
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         )
         base = Period(base_start, base_end) if base_start else None
         try:
-            options = {key: o[key] for key in ("x", "y", "grain", "outcome", "drivers")}
+            options = {key: o[key] for key in OPTION_NAMES}
             report = build_report(name, flt, by=o["by"], base=base, **options)
         except (ValueError, FilterError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from None
