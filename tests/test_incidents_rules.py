@@ -96,7 +96,7 @@ def press(n: int, store: str, at: datetime, button: str = "bad") -> dict:
 
 
 def test_three_bad_presses_within_an_hour_open_one_incident(personas, chain):
-    only(chain, "bad-presses")
+    only(chain, "bad-presses", count=3, minutes=60)
     t0 = datetime(2026, 3, 2, 12, 0, tzinfo=MSK)
     spread = [press(1, "MSK-1", t0), press(2, "MSK-1", t0 + timedelta(minutes=40))]
     spread.append(press(3, "MSK-1", t0 + timedelta(minutes=90), "dislike"))
@@ -130,3 +130,21 @@ def test_conversion_below_target_opens_an_incident_per_store_and_closes_on_recov
         params={"metric": "conversion", "target": 0.01, "days": 7, "min_n": 10}
     )
     assert evaluate_chain(chain, now)["recovered"] == len(expected)
+
+
+def test_a_burst_from_days_ago_is_history_not_an_incident(personas, chain):
+    only(chain, "bad-presses", count=3, minutes=60, max_age_hours=24)
+    t0 = datetime(2026, 3, 2, 12, 0, tzinfo=MSK)
+    burst = [press(n, "MSK-1", t0 + timedelta(minutes=n)) for n in range(3)]
+    run_import("presses", chain, read_payload(burst))
+    assert evaluate_chain(chain, t0 + timedelta(days=2))["opened"] == 0
+
+
+def test_a_store_without_device_tokens_is_judged_by_its_imported_events(personas, chain):
+    only(chain, "silent-device", open_hours=24, kinds=["terminal"])
+    Store.objects.filter(code="MSK-1").update(opening_hours=WEEKDAYS_10_22)
+    last = datetime(2026, 3, 2, 12, 0, tzinfo=MSK)  # a Monday
+    run_import("presses", chain, read_payload([press(1, "MSK-1", last, "good")]))
+    assert evaluate_chain(chain, datetime(2026, 3, 4, 11, 0, tzinfo=MSK))["opened"] == 0  # 23 h
+    assert evaluate_chain(chain, datetime(2026, 3, 4, 13, 0, tzinfo=MSK))["opened"] == 1  # 25 h
+    assert Incident.objects.get().key == "device:terminal"

@@ -26,11 +26,18 @@ NEGATIVE_BUTTONS = [Button.POOR, Button.BAD, Button.DISLIKE]
 
 # code → (kind, name, params, SLA hours, auto-close): a new chain starts with these.
 DEFAULT_RULES: dict[str, tuple[str, str, dict, int, bool]] = {
-    "detractor": (RuleKind.DETRACTOR, "Недовольный покупатель", {"max_nps": 6}, 24, False),
+    "detractor": (
+        RuleKind.DETRACTOR,
+        "Недовольный покупатель",
+        {"max_nps": 6, "max_age_hours": 72},
+        24,
+        False,
+    ),
     "bad-presses": (
         RuleKind.PRESS_BURST,
         "Серия негативных нажатий",
-        {"count": 3, "minutes": 60, "buttons": NEGATIVE_BUTTONS},
+        # A busy store sees a bad press now and then; five within half an hour is a pattern.
+        {"count": 5, "minutes": 30, "buttons": NEGATIVE_BUTTONS, "max_age_hours": 24},
         24,
         False,
     ),
@@ -127,6 +134,12 @@ def _advance(rule: Rule, source: str, last_id: int | None) -> int:
     return previous
 
 
+def _oldest(rule: Rule, now: datetime) -> datetime:
+    """Signals older than this are history, not something to act on today (a first run over
+    months of imported answers opens nothing for last spring)."""
+    return now - timedelta(hours=rule.params.get("max_age_hours", 72))
+
+
 def detect_detractors(rule: Rule, now: datetime) -> Findings:
     """Detractor answers (NPS ≤ max_nps) that left a comment or a consented contact — a
     customer the store can still win back. Reads only answers new since the last run."""
@@ -135,7 +148,7 @@ def detect_detractors(rule: Rule, now: datetime) -> Findings:
     )
     since = _advance(rule, "survey_responses", fresh.aggregate(m=Max("pk"))["m"])
     found = Findings()
-    for answer in fresh.filter(pk__gt=since).order_by("pk"):
+    for answer in fresh.filter(pk__gt=since, at__gte=_oldest(rule, now)).order_by("pk"):
         contact = answer.contact if answer.contact_consent else ""
         if not (answer.comment.strip() or contact):
             continue
@@ -157,7 +170,8 @@ def detect_press_bursts(rule: Rule, now: datetime) -> Findings:
     )
     since = _advance(rule, "presses", negative.aggregate(m=Max("pk"))["m"])
     found = Findings()
-    fresh = negative.filter(pk__gt=since).values("store_id").order_by()
+    fresh = negative.filter(pk__gt=since, at__gte=_oldest(rule, now)).values("store_id")
+    fresh = fresh.order_by()
     for row in fresh.annotate(first=Min("at"), last=Max("at")):
         times = list(
             negative.filter(

@@ -132,7 +132,20 @@ def evaluate_chain(chain: Chain, now: datetime | None = None) -> dict[str, int]:
             if rule.auto_close and findings.firing is not None:
                 tally["recovered"] += _recover(rule, findings.firing, now)
     tally["escalated"] = escalate_overdue(chain, now)
+    _assign_unowned(chain)
     return tally
+
+
+def _assign_unowned(chain: Chain) -> None:
+    """A manager appointed after an incident opened takes over the ones nobody owns."""
+    for incident in Incident.objects.open().filter(chain=chain, owner=None).select_related("store"):
+        owner = (
+            regional_manager(incident.store)
+            if incident.escalated
+            else store_manager(incident.store) or regional_manager(incident.store)
+        )
+        if owner is not None:
+            Incident.objects.filter(pk=incident.pk).update(owner=owner)
 
 
 def escalate_overdue(chain: Chain, now: datetime | None = None) -> int:

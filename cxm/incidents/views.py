@@ -2,12 +2,14 @@
 reviews with their agendas (and a print-ready staff review), the user's notification
 choices, and exports of any report with its filters written into the file."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -64,7 +66,8 @@ def today(request: HttpRequest) -> HttpResponse:
         stamped = {**filters, "exported_at": timezone.now().isoformat(timespec="seconds")}
         return _export("incidents", fmt, rows, stamped)
     if fmt == "json":
-        return HttpResponse(to_json({"rows": rows}), content_type="application/json")
+        body = json.dumps({"rows": rows}, cls=DjangoJSONEncoder, ensure_ascii=False)
+        return HttpResponse(body, content_type="application/json")
     open_ = sorted((i for i in incidents if i.is_open), key=lambda i: i.due_at)
     closed = [i for i in incidents if not i.is_open][:RECENTLY_CLOSED]
     context = {

@@ -20,7 +20,7 @@ COMPLAINTS = (
     "Навязывали страховку и доп. гарантию",
     "Долго оформляли доставку, очередь одна касса",
 )
-UNHAPPY_DAYS = 3  # complaints arrive over the last days of the simulated period
+UNHAPPY_DAYS = 2  # complaints of the last two days: fresh enough to act on (max_age_hours)
 SILENT_DAYS = 3
 
 
