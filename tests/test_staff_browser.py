@@ -49,7 +49,14 @@ def test_presses_made_offline_reach_the_store_managers_list(
     consultation = Consultation.objects.get()
     assert consultation.seller.code == "MSK-1-S1"
     assert before <= consultation.started_at < back_online  # the time of the press itself
-    assert page.evaluate("Object.keys(localStorage).map(k => localStorage.getItem(k))") == ["[]"]
+    assert page.evaluate("localStorage.getItem('cxm-button-MSK-1-S1')") == "[]"
+
+    page.click("#end")  # the consultation ends: sent again with its end
+    expect(page.locator("#end")).to_be_hidden()
+    expect(page.locator("#queue")).to_be_hidden(timeout=15000)
+    consultation.refresh_from_db()
+    assert consultation.ended_at is not None and consultation.ended_at > consultation.started_at
+    expect(page.locator("#today")).to_have_text("1")
     offline = "ERR_INTERNET_DISCONNECTED"  # the sends tried while the network was cut
     assert [p for p in page.problems if offline not in p] == []
 

@@ -136,6 +136,21 @@ def test_a_seller_presses_their_own_button_with_the_original_times(client, perso
     )
 
 
+def test_a_consultation_sent_again_with_its_end_gets_it(client, personas):
+    headers = bearer(personas["seller"])
+    start = {"id": "btn-9", "started_at": "2026-03-02T10:00:00+03:00"}
+    assert _post(client, "/api/v1/staff/my-consultations", [start], headers).status_code == 200
+    end = {**start, "ended_at": "2026-03-02T10:14:00+03:00"}
+    answer = _post(client, "/api/v1/staff/my-consultations", [end], headers).json()
+    assert (answer["accepted"], answer["updated"], answer["today"]) == (0, 1, 0)
+    assert Consultation.objects.get().ended_at.isoformat() == "2026-03-02T07:14:00+00:00"
+    # The end is not changed afterwards, nor taken for another start time.
+    later = {**end, "ended_at": "2026-03-02T11:00:00+03:00"}
+    assert (
+        _post(client, "/api/v1/staff/my-consultations", [later], headers).json()["duplicates"] == 1
+    )
+
+
 def test_cxm_import_reads_consultations_from_a_file(chain, tmp_path, capsys):
     path = tmp_path / "consultations.csv"
     path.write_text(

@@ -77,8 +77,9 @@ def import_consultations(
 
     def handle(batch: list[Record], result: ImportResult) -> None:
         rows = _parsed_by_id(batch, result, lambda data: _consultation(chain, data, directory))
-        fresh = _drop_repeats(_not_stored(Consultation, chain, rows, result), result)
         with transaction.atomic():
+            unknown = _end_known(chain, rows, result)
+            fresh = _drop_repeats(unknown, result)
             Consultation.objects.bulk_create(fresh)
         result.accepted += len(fresh)
         touched.update((c.store_id, c.day) for c in fresh)
@@ -129,6 +130,28 @@ def _parsed_by_id(
     return rows
 
 
+def _end_known(
+    chain: Chain, rows: dict[str, Consultation], result: ImportResult
+) -> list[Consultation]:
+    """A known consultation sent again with its end (the button's "ended" press, or a
+    device that reports the end later) gets it; other known ones are duplicates. Returns
+    the consultations not stored yet."""
+    stored = {c.code: c for c in Consultation.objects.filter(chain=chain, code__in=list(rows))}
+    ended = []
+    for code, row in rows.items():
+        old = stored.get(code)
+        if old is None:
+            continue
+        if old.ended_at is None and row.ended_at is not None and row.started_at == old.started_at:
+            old.ended_at = row.ended_at
+            ended.append(old)
+        else:
+            result.duplicates += 1
+    Consultation.objects.bulk_update(ended, ["ended_at"])
+    result.updated += len(ended)
+    return [row for code, row in rows.items() if code not in stored]
+
+
 def _not_stored(
     model: type[Model], chain: Chain, rows: dict[str, T], result: ImportResult
 ) -> list[T]:
@@ -142,30 +165,43 @@ def _not_stored(
 
 
 def _drop_repeats(candidates: list[Consultation], result: ImportResult) -> list[Consultation]:
-    """New consultations only: a press close to another of the same seller is a repeat."""
+    """New consultations only: a press close to another of the same seller is a repeat of
+    that consultation (a double press); an end it carries becomes that one's end."""
     if not candidates:
         return []
     repeat = timedelta(seconds=settings.CXM_CONSULTATION_REPEAT_SECONDS)
     starts = [c.started_at for c in candidates]
-    kept: dict[int, list[datetime]] = defaultdict(list)
-    for seller_id, started in Consultation.objects.filter(
+    kept: dict[int, list[Consultation]] = defaultdict(list)
+    for stored in Consultation.objects.filter(
         seller_id__in={c.seller_id for c in candidates},
         started_at__gte=min(starts) - repeat,
         started_at__lte=max(starts) + repeat,
-    ).values_list("seller_id", "started_at"):
-        kept[seller_id].append(started)
-    for times in kept.values():
-        times.sort()
-    fresh = []
+    ).only("pk", "seller_id", "started_at", "ended_at"):
+        kept[stored.seller_id].append(stored)
+    for same_seller in kept.values():
+        same_seller.sort(key=lambda c: c.started_at)
+    fresh, ended = [], []
     for row in sorted(candidates, key=lambda c: c.started_at):
-        times = kept[row.seller_id]
-        i = bisect_left(times, row.started_at)
-        near = [t for t in times[max(i - 1, 0) : i + 1] if abs(t - row.started_at) < repeat]
-        if near:
-            result.duplicates += 1  # a double press: the same consultation
+        same_seller = kept[row.seller_id]
+        i = bisect_left([c.started_at for c in same_seller], row.started_at)
+        near = [
+            c
+            for c in same_seller[max(i - 1, 0) : i + 1]
+            if abs(c.started_at - row.started_at) < repeat
+        ]
+        if not near:
+            same_seller.insert(i, row)
+            fresh.append(row)
             continue
-        times.insert(i, row.started_at)
-        fresh.append(row)
+        # A double press: the same consultation (a duplicate, or its end when it brings one).
+        if row.ended_at is not None and near[0].ended_at is None:
+            near[0].ended_at = row.ended_at
+            if near[0].pk is not None:
+                ended.append(near[0])
+                continue
+        result.duplicates += 1
+    Consultation.objects.bulk_update(ended, ["ended_at"])
+    result.updated += len(ended)
     return fresh
 
 

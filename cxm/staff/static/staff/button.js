@@ -11,6 +11,8 @@
   const queueEl = document.getElementById("queue");
   const queuedEl = document.getElementById("queued");
   const problemEl = document.getElementById("problem");
+  const endEl = document.getElementById("end");
+  const lastKey = key + "-last";
   let serverToday = Number(page.dataset.today);
   let sending = false;
 
@@ -25,9 +27,12 @@
     return "btn-" + Array.from(bytes, b => b.toString(16).padStart(2, "0")).join("");
   }
 
+  function sentKey(press) { return press.id + "|" + (press.ended_at || ""); }
+
   function show() {
     const queue = load();
-    todayEl.textContent = String(serverToday + queue.length);
+    // An end sent for a consultation already counted is not another consultation.
+    todayEl.textContent = String(serverToday + queue.filter(p => !p.endOnly).length);
     queuedEl.textContent = String(queue.length);
     queueEl.hidden = queue.length === 0;
   }
@@ -41,13 +46,13 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify(queue),
+        body: JSON.stringify(queue.map(({ endOnly, ...press }) => press)),
       });
       if (response.status === 200 || response.status === 422) {
         const body = await response.json();
-        // Sent presses leave the queue; those pressed meanwhile stay for the next round.
-        const sent = new Set(queue.map(p => p.id));
-        save(load().filter(p => !sent.has(p.id)));
+        // Sent presses leave the queue; those pressed or ended meanwhile stay for the next.
+        const sent = new Set(queue.map(sentKey));
+        save(load().filter(p => !sent.has(sentKey(p))));
         serverToday = body.today;
         problemEl.hidden = body.rejected === 0;
         problemEl.textContent = body.rejections.map(r => r.message).join("; ");
@@ -65,11 +70,30 @@
 
   document.getElementById("press").addEventListener("click", function () {
     const queue = load();
-    queue.push({ id: newId(), started_at: new Date().toISOString() });
+    const press = { id: newId(), started_at: new Date().toISOString() };
+    queue.push(press);
     save(queue);
+    localStorage.setItem(lastKey, JSON.stringify(press));
+    endEl.hidden = false;
     show();
     flush();
   });
+
+  // "Ended": the last consultation is sent again with its end; the server adds the end.
+  endEl.addEventListener("click", function () {
+    const last = JSON.parse(localStorage.getItem(lastKey) || "null");
+    if (!last) return;
+    const ended = { id: last.id, started_at: last.started_at, ended_at: new Date().toISOString() };
+    const queue = load();
+    const waiting = queue.find(p => p.id === last.id && !p.ended_at);
+    if (waiting) waiting.ended_at = ended.ended_at; else queue.push({ ...ended, endOnly: true });
+    save(queue);
+    localStorage.removeItem(lastKey);
+    endEl.hidden = true;
+    show();
+    flush();
+  });
+  endEl.hidden = !localStorage.getItem(lastKey);
   window.addEventListener("online", flush);
   setInterval(flush, 5000);
   show();
