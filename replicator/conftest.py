@@ -2,6 +2,7 @@
 outbox in a temporary folder."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,14 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
 
 def start_provider(name: str, harness: Harness, clock: ScaledClock, **options: str):
     return connect(name, harness, clock, FAST, **options)
+
+
+@contextmanager
+def running(name: str, harness: Harness, clock: ScaledClock) -> Iterator[tuple]:
+    """(harness, provider) with the emulator started, both closed afterwards."""
+    provider = start_provider(name, harness, clock)
+    try:
+        yield harness, provider
+    finally:
+        provider.close()
+        harness.emulator.stop()

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import start_provider
+from conftest import running
 
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.providers.base import AuthError
@@ -14,11 +14,8 @@ REGISTER = "0000000003065868"
 
 @pytest.fixture
 def kontur(clock):
-    h = harness(max_limit=10)
-    provider = start_provider("kontur", h, clock)
-    yield h, provider
-    provider.close()
-    h.emulator.stop()
+    with running("kontur", harness(max_limit=10), clock) as started:
+        yield started
 
 
 def day() -> tuple[datetime, datetime]:

@@ -4,7 +4,7 @@ lapses; the PascalCase dialect."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import start_provider
+from conftest import running, start_provider
 
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.providers.ofdru import mapping
@@ -17,10 +17,8 @@ REGISTER = "0000000000000042"
 def ofdru(clock):
     h = harness()
     h.emulator.token_life = timedelta(minutes=30)
-    provider = start_provider("ofdru", h, clock)
-    yield h, provider
-    provider.close()
-    h.emulator.stop()
+    with running("ofdru", h, clock) as started:
+        yield started
 
 
 def window() -> tuple[datetime, datetime]:

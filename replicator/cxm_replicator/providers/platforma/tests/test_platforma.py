@@ -5,7 +5,7 @@ replicator/tests/test_provider_conformance.py."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import start_provider
+from conftest import running
 
 from cxm_replicator.emulation import sample_receipts
 from cxm_replicator.providers.base import AuthError
@@ -17,11 +17,8 @@ REGISTER = "0000316316055787"
 
 @pytest.fixture
 def platforma(clock):
-    h = harness(limit=40)
-    provider = start_provider("platforma", h, clock)
-    yield h, provider
-    provider.close()
-    h.emulator.stop()
+    with running("platforma", harness(limit=40), clock) as started:
+        yield started
 
 
 def test_it_lists_registers_of_nested_branches_without_padding(platforma):
