@@ -116,7 +116,10 @@ def record_answer(target: SurveyTarget, form: dict, *, declined: bool) -> tuple[
             contact_consent=form.get("contact_consent", False),
         )
     chain = target.store.chain
-    return run_import("survey_responses", chain, [Record("form", record)]), record["id"]
+    result = run_import(
+        "survey_responses", chain, [Record("form", record)], default_store=target.store
+    )
+    return result, record["id"]
 
 
 def mark_invited(store: Store, answer_id: str) -> None:
