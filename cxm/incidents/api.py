@@ -113,6 +113,11 @@ def get_incident(request: HttpRequest, incident_id: int) -> dict:
     return incident_out(_incident(request, incident_id), events=True)
 
 
+def _problem(exc: ValidationError) -> str:
+    """The refusal, each message led by the field it is about."""
+    return "; ".join(f"{field}: {m}" for field, ms in exc.message_dict.items() for m in ms)
+
+
 class CommentIn(Schema):
     text: str
 
@@ -126,7 +131,7 @@ def comment(request: HttpRequest, incident_id: int, body: CommentIn) -> Status[d
     try:
         add_comment(incident, request.auth, body.text)
     except ValidationError as exc:
-        return Status(422, {"detail": "; ".join(exc.messages)})
+        return Status(422, {"detail": _problem(exc)})
     return Status(201, incident_out(incident, events=True))
 
 
@@ -148,7 +153,7 @@ def set_status(request: HttpRequest, incident_id: int, body: StatusIn) -> Status
             incident, request.auth, body.status, reason=body.reason, outcome=body.outcome or ""
         )
     except ValidationError as exc:
-        return Status(422, {"detail": "; ".join(exc.messages)})
+        return Status(422, {"detail": _problem(exc)})
     return Status(200, incident_out(incident, events=True))
 
 
