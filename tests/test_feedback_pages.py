@@ -237,3 +237,13 @@ def test_a_receipts_survey_link_is_given_within_scope_only(client, sold, persona
     assert client.get(query, **bearer(personas["manager"])).status_code == 404  # MSK-2 only
     assert client.get(query, **bearer(personas["outsider"])).status_code == 404
     assert client.get(query).status_code == 401
+
+
+@pytest.mark.parametrize("by", ["region", "store", "seller", "day", "week", "month", "hour"])
+def test_nps_and_iel_group_like_every_report(client, voiced, by):
+    headers = bearer(voiced["admin"])
+    nps = client.get(f"/api/v1/reports/nps?{WEEK}&by={by}", **headers).json()
+    iel = client.get(f"/api/v1/reports/iel?{WEEK}&by={by}", **headers).json()
+    assert sum(r["responses"] for r in nps["rows"]) == 5
+    assert sum(r["positive"] for r in iel["rows"]) == 2
+    assert all(by in r for r in nps["rows"])
