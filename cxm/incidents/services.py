@@ -68,6 +68,7 @@ def _log(incident: Incident, kind: str, at: datetime, text: str = "", author=Non
     Event.objects.create(incident=incident, kind=kind, at=at, text=text, author=author)
 
 
+@transaction.atomic
 def open_or_join(rule: Rule, signal: Signal, now: datetime) -> tuple[Incident, bool]:
     """A signal opens an incident owned by the store's manager, or joins the open incident of
     the same store and key. Returns the incident and whether it is new."""
