@@ -40,7 +40,9 @@ def enqueue_once(job, *args) -> None:
 def evaluate(chain_id: int) -> dict[str, int]:
     from cxm.incidents.services import evaluate_chain
 
-    return evaluate_chain(Chain.objects.get(pk=chain_id))
+    tally = evaluate_chain(Chain.objects.get(pk=chain_id))
+    enqueue_once(tick)  # data flows in: make sure the periodic tick runs too
+    return tally
 
 
 @task()
