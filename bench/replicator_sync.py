@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
 
-from import_receipts import measure_import  # noqa: E402
-
 from cxm_replicator.emulation import sample_receipts  # noqa: E402
 from cxm_replicator.providers.platforma.emulator import harness  # noqa: E402
+from import_receipts import measure_import  # noqa: E402
+
 from tests.replicator_stack import CxmServer, ReplicatorProcess, wait_until  # noqa: E402
 
 
