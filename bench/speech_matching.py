@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from cxm.metrics.phrases import PhraseBook
-from cxm.metrics.speech import detection_quality, hear
+from cxm.metrics.speech import hear, labelled_detection
 from cxm.sales.categorize import _analyzer, word_lemmas
 from cxm.speech.default_rules import DEFAULT_SPEECH_RULES, phrases_of
 
@@ -31,14 +31,8 @@ def labelled() -> list[dict[str, str]]:
 
 
 def quality(book: PhraseBook) -> None:
-    rows = labelled()
-    heard = [hear(book, r["text"], 10.0) for r in rows]
-    offers = detection_quality(
-        [h.offer_for({r["category"]}) for h, r in zip(heard, rows, strict=True)],
-        [r["offer"] == "1" for r in rows],
-    )
-    wrong = detection_quality([h.wrong_form for h in heard], [r["wrong_form"] == "1" for r in rows])
-    print(f"labelled utterances: {len(rows)}")
+    offers, wrong = labelled_detection(book, labelled())
+    print(f"labelled utterances: {offers.n}")
     print(f"offer detection: precision {offers.precision:.3f}, recall {offers.recall:.3f}")
     print(f"wrong form:      precision {wrong.precision:.3f}, recall {wrong.recall:.3f}")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cxm.metrics.phrases import Phrase, PhraseBook, tokenize
-from cxm.metrics.speech import OPENING_SECONDS, Contact, SpeechFigures, detection_quality, hear
+from cxm.metrics.speech import OPENING_SECONDS, Contact, SpeechFigures, hear, labelled_detection
 from cxm.speech.default_rules import DEFAULT_SPEECH_RULES, phrases_of
 
 LABELLED = Path(__file__).parent / "data" / "speech_utterances.tsv"
@@ -33,13 +33,7 @@ def test_the_labelled_set_is_large_and_varied():
 
 
 def test_offer_detection_reaches_090_precision_and_recall(book):
-    rows = labelled()
-    heard = [hear(book, r["text"], 10.0) for r in rows]
-    offers = detection_quality(
-        [h.offer_for({r["category"]}) for h, r in zip(heard, rows, strict=True)],
-        [r["offer"] == "1" for r in rows],
-    )
-    wrong = detection_quality([h.wrong_form for h in heard], [r["wrong_form"] == "1" for r in rows])
+    offers, wrong = labelled_detection(book, labelled())
     assert offers.precision >= 0.9 and offers.recall >= 0.9, offers
     assert wrong.precision >= 0.9 and wrong.recall >= 0.9, wrong
 

@@ -9,26 +9,14 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from cxm.emotions.models import EmotionObservation, Subject
-from cxm.metrics.periods import bucket_start
 from cxm.metrics.smiles import SmileFigures
 from cxm.reports.filters import ReportFilter
-
-EMOTION_GROUPINGS = ("seller", "store", "region", "day", "week", "month", "hour")
-_KEY_FIELD = {
-    "seller": "seller__code",
-    "store": "store__code",
-    "region": "store__region__name",
-    "day": "day",
-    "week": "day",
-    "month": "day",
-    "hour": "hour",
-}
+from cxm.reports.sales import _GROUP_FIELD, _regrouper
+from cxm.speech.reports import grouping
 
 
 def emotions_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
-    by = by or "seller"
-    if by not in EMOTION_GROUPINGS:
-        raise ValueError(f"cannot group by {by!r}; one of {', '.join(EMOTION_GROUPINGS)}")
+    by = grouping(by, "seller")
     rows = EmotionObservation.objects.filter(
         store_id__in=flt.store_ids(), day__gte=flt.period.start, day__lte=flt.period.end
     )
@@ -37,14 +25,12 @@ def emotions_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         rows = rows.filter(seller_id=seller_id)
     groups: dict[Any, SmileFigures] = defaultdict(SmileFigures)
     counted = (
-        rows.values(_KEY_FIELD[by], "subject")
+        rows.values(_GROUP_FIELD[by], "subject")
         .annotate(n=Count("pk"), smiling=Count("pk", filter=Q(smiling=True)))
         .order_by()
     )
     for row in counted:
-        value = row[_KEY_FIELD[by]]
-        if by in ("week", "month"):
-            value = bucket_start(value, by)
+        value = _regrouper(by)(row)[0]
         if by == "seller" and value is None:
             continue  # customers seen with no seller named belong to no seller's index
         figures = groups[value.isoformat() if isinstance(value, date) else value]

@@ -207,3 +207,19 @@ def detection_quality(predicted: Sequence[bool], actual: Sequence[bool]) -> Dete
     return DetectionQuality(
         ratio(hits, sum(p for p, _ in pairs)), ratio(hits, sum(a for _, a in pairs)), len(pairs)
     )
+
+
+def labelled_detection(
+    book: PhraseBook, rows: Sequence[dict[str, str]]
+) -> tuple[DetectionQuality, DetectionQuality]:
+    """Precision and recall of offers (fitting the row's `category`, any form) and of the
+    wrong form, against rows labelled `offer` and `wrong_form` ("1" or "0")."""
+    heard = [hear(book, row["text"], 10.0) for row in rows]
+    offers = detection_quality(
+        [h.offer_for({row["category"]}) for h, row in zip(heard, rows, strict=True)],
+        [row["offer"] == "1" for row in rows],
+    )
+    wrong = detection_quality(
+        [h.wrong_form for h in heard], [row["wrong_form"] == "1" for row in rows]
+    )
+    return offers, wrong

@@ -12,6 +12,7 @@ from cxm.metrics.phrases import PhraseBook
 from cxm.speech.default_rules import phrases_of
 from cxm.speech.models import RuleKind, SpeechRule, Transcript
 from cxm.speech.tasks import reanalyse_chain
+from cxm.staff.admin import ReadOnly
 
 
 def _reanalyse_later(chain_id: int) -> None:
@@ -57,15 +58,9 @@ class SpeechRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Transcript)
-class TranscriptAdmin(admin.ModelAdmin):
+class TranscriptAdmin(ReadOnly):
     list_display = ["code", "store", "seller", "started_at", "offered", "wrong_form", "failed"]
     list_filter = ["store", "wrong_form", "failed"]
     list_select_related = ["store", "seller"]
     date_hierarchy = "day"
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

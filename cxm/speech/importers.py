@@ -21,8 +21,7 @@ from cxm.org.models import Chain, Store
 from cxm.speech.analysis import analyse
 from cxm.speech.models import Transcript
 from cxm.speech.rules import phrase_book
-from cxm.staff.importers import _Directory, _past_moment
-from cxm.staff.models import Consultation
+from cxm.staff.importers import _consultation_of, _Directory, _past_moment
 
 MAX_TEXT = 100_000  # characters: about ten hours of speech
 # Engines round word times; a word may end this far past the transcript's end.
@@ -95,7 +94,7 @@ def _transcript(chain: Chain, data: dict, directory: _Directory) -> Transcript:
         hour=local.hour,
         text=text,
         word_times=[start for _, start in words],
-        consultation=_consultation(chain, data),
+        consultation=_consultation_of(chain, data),
     )
 
 
@@ -128,16 +127,6 @@ def _words(data: dict, duration: float) -> list[tuple[str, float]]:
             raise RecordError(f"{where}.end", "is before its start")
         result.append((text, times[0]))
     return result
-
-
-def _consultation(chain: Chain, data: dict) -> Consultation | None:
-    code = fields.text(data, "consultation", required=False, max_length=100)
-    if not code:
-        return None
-    consultation = Consultation.objects.filter(chain=chain, code=code).first()
-    if consultation is None:
-        raise RecordError("consultation", f"unknown consultation {code!r}")
-    return consultation
 
 
 def _without_overlaps(

@@ -11,25 +11,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cxm.metrics.kpi import kopecks_to_roubles
-from cxm.metrics.periods import bucket_start
 from cxm.metrics.speech import CROSS_SELL, WRONG_FORM, Contact, Heard, SpeechFigures
 from cxm.org.models import Chain
 from cxm.reports.filters import ReportFilter
+from cxm.reports.sales import GROUPINGS, _regrouper
 from cxm.sales.models import ReceiptItem
 from cxm.speech.linking import link_transcripts
 from cxm.speech.models import Transcript
 from cxm.speech.rules import phrase_book, reason_names
 
-SPEECH_GROUPINGS = ("seller", "store", "region", "day", "week", "month", "hour")
-_KEY_FIELD = {
-    "seller": "seller__code",
-    "store": "store__code",
-    "region": "store__region__name",
-    "day": "day",
-    "week": "day",
-    "month": "day",
-    "hour": "hour",
-}
 EXCERPT_CHARS = 160  # around the marks shown on the missed-offers page
 
 
@@ -127,19 +117,23 @@ def contacts(flt: ReportFilter) -> list[tuple[dict[str, Any], Contact]]:
     return result
 
 
+def grouping(by: str | None, default: str) -> str:
+    """The grouping asked for (any of the sales reports'), or the report's default."""
+    by = by or default
+    if by not in GROUPINGS:
+        raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPINGS)}")
+    return by
+
+
 def _key(row: dict[str, Any], by: str) -> Any:
-    value = row[_KEY_FIELD[by]]
-    if by in ("week", "month"):
-        value = bucket_start(value, by)
+    value = _regrouper(by)(row)[0]
     return value.isoformat() if isinstance(value, date) else value
 
 
 def speech_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     """Per seller (or store, region, day, week, month, hour) and per receipt category: the
     speech figures of cxm.metrics.speech, and the total."""
-    by = by or "seller"
-    if by not in SPEECH_GROUPINGS:
-        raise ValueError(f"cannot group by {by!r}; one of {', '.join(SPEECH_GROUPINGS)}")
+    by = grouping(by, "seller")
     groups: dict[Any, SpeechFigures] = defaultdict(SpeechFigures)
     categories: dict[str, SpeechFigures] = defaultdict(SpeechFigures)
     total = SpeechFigures()
@@ -214,9 +208,7 @@ def excerpt_of(text: str, marks: list[dict]) -> tuple[str, list[dict]]:
 def leave_reasons_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     """Reasons heard in conversations that ended without a sale: counts per reason (and per
     store, week … with `by`), the share of failed conversations, and example excerpts."""
-    by = by or "store"
-    if by not in SPEECH_GROUPINGS:
-        raise ValueError(f"cannot group by {by!r}; one of {', '.join(SPEECH_GROUPINGS)}")
+    by = grouping(by, "store")
     names = reason_names(_chain(flt)) if flt.scope.chain_id else {}
     failed = transcripts_in(flt).filter(failed=True)
     counts: Counter[tuple[Any, str]] = Counter()
