@@ -4,26 +4,26 @@ report, simulate), without a manage.py."""
 import os
 import sys
 
-from cxm.paths import DEMO_OWNS_DATABASE, data_dir
+from cxm.paths import data_dir
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["demo"]:
-        _prepare_demo()
+        args = [*args, *_prepare_demo()]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["cxm", *args])
 
 
-def _prepare_demo() -> None:
+def _prepare_demo() -> list[str]:
     """The demo gets a database of its own, never the installation's real one; the command
     empties it once its arguments are known to be good (so `cxm demo --help` keeps it)."""
     if "CXM_DATABASE_URL" in os.environ:
-        return
+        return []
     os.environ["CXM_DATA_DIR"] = str(data_dir() / "demo")
-    os.environ[DEMO_OWNS_DATABASE] = "1"
+    return ["--own-database"]
 
 
 if __name__ == "__main__":

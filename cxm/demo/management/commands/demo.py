@@ -1,3 +1,4 @@
+import argparse
 import os
 import subprocess
 import sys
@@ -12,7 +13,6 @@ from waitress import serve
 
 from cxm.demo.loading import create_demo_users, load_simulation
 from cxm.demo.simulator import SimulationConfig
-from cxm.paths import DEMO_OWNS_DATABASE
 from cxm.wsgi import application
 
 
@@ -27,11 +27,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--password", help="demo users' password (default: random)")
         parser.add_argument("--no-serve", action="store_true", help="prepare the database and stop")
+        # Added by `cxm demo` when the database is the demo's own SQLite file (cxm/cli.py).
+        parser.add_argument("--own-database", action="store_true", help=argparse.SUPPRESS)
 
-    def handle(self, host, port, stores, days, seed, password, no_serve, **options):
+    def handle(self, host, port, stores, days, seed, password, no_serve, own_database, **options):
         say = self.stdout.write
         say(f"Database: {settings.DATABASES['default']['NAME']}")
-        if os.environ.get(DEMO_OWNS_DATABASE):
+        if own_database:
             _empty_sqlite_database()
         call_command("migrate", verbosity=0)
         config = SimulationConfig(stores=stores, days=days, seed=seed)
