@@ -188,3 +188,14 @@ def test_each_user_chooses_their_own_channels(personas):
     other = Client()
     other.force_login(personas["regional"])
     assert b"555" not in other.get("/incidents/notifications/").content
+
+
+def test_the_weekly_digest_prints_and_exports_within_scope(personas, incidents):
+    client = Client()
+    client.force_login(personas["regional"])
+    page = client.get("/incidents/digest/weekly/").content.decode()
+    assert "NSK-1" in page and "MSK-" not in page
+    text = client.get("/incidents/digest/weekly/", {"format": "csv"}).content.decode()
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][0] == "# from" and lines[2] == ["store", "opened", "still_open", "escalated"]
+    assert lines[3] == ["NSK-1", "1", "1", "0"]

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cxm.incidents.models import Delivery, Incident, Subscription
+from cxm.incidents.models import OPEN_STATUSES, Delivery, Incident, Subscription
 from cxm.incidents.notify import RECEIVING_ROLES, queue, subscribers
 from cxm.metrics.signals import opening_time
 from cxm.org.models import Store
@@ -51,26 +51,31 @@ def due_daily_digests(now: datetime) -> int:
     return sent
 
 
-def weekly_text(store_ids: frozenset[int], now: datetime) -> str:
+def weekly_rows(store_ids: frozenset[int], now: datetime) -> list[dict]:
+    """Incidents of the seven days before `now`, per store: opened, still open, escalated."""
     week = Incident.objects.filter(store_id__in=store_ids, opened_at__gte=now - timedelta(days=7))
-    lines = [_("Incidents of the last seven days, by store:")]
     rows = (
         week.values("store__code")
         .annotate(
             opened=Count("pk"),
-            still_open=Count("pk", filter=Q(status__in=["new", "in_progress"])),
-            overdue=Count("pk", filter=Q(escalated=True)),
+            still_open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            escalated=Count("pk", filter=Q(escalated=True)),
         )
         .order_by("store__code")
     )
-    for row in rows:
+    return [{"store": r.pop("store__code"), **r} for r in rows]
+
+
+def weekly_text(store_ids: frozenset[int], now: datetime) -> str:
+    lines = [_("Incidents of the last seven days, by store:")]
+    for row in weekly_rows(store_ids, now):
         lines.append(
             _("%(store)s: %(opened)d opened, %(open)d still open, %(overdue)d escalated")
             % {
-                "store": row["store__code"],
+                "store": row["store"],
                 "opened": row["opened"],
                 "open": row["still_open"],
-                "overdue": row["overdue"],
+                "overdue": row["escalated"],
             }
         )
     return "\n".join(lines)

@@ -32,10 +32,13 @@ VERIFIERS = (Role.CHAIN_ADMIN, Role.REGIONAL_MANAGER)
 def visible_incidents(user) -> QuerySet[Incident]:
     """The one place that decides which incidents a user sees: those of their stores, for
     the roles that work with incidents."""
+    return Incident.objects.filter(store_id__in=visible_store_ids(user))
+
+
+def visible_store_ids(user) -> frozenset[int]:
+    """The stores whose incidents the user sees (none for sellers and replicators)."""
     scope = scope_for(user)
-    if scope.role not in READERS:
-        return Incident.objects.none()
-    return Incident.objects.filter(store_id__in=scope.store_ids)
+    return scope.store_ids if scope.role in READERS else frozenset()
 
 
 def require_actor(user, incident: Incident) -> None:

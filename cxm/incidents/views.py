@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from cxm.dashboard.filters import parse_query
 from cxm.incidents import exports
 from cxm.incidents.api import incident_out
+from cxm.incidents.digests import weekly_rows
 from cxm.incidents.models import (
     ChannelKind,
     Delivery,
@@ -35,7 +36,14 @@ from cxm.incidents.organizer import (
     staff_agenda,
     visible_reviews,
 )
-from cxm.incidents.services import ACTORS, FLOW, add_comment, change_status, visible_incidents
+from cxm.incidents.services import (
+    ACTORS,
+    FLOW,
+    add_comment,
+    change_status,
+    visible_incidents,
+    visible_store_ids,
+)
 from cxm.metrics.periods import Period
 from cxm.org.models import Chain
 from cxm.org.scope import scope_for
@@ -205,6 +213,19 @@ def review_done(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("Review recorded; the next one is due %(day)s.") % {"day": following.due_on}
     )
     return redirect("incidents:organizer")
+
+
+@login_required
+def weekly_digest(request: HttpRequest) -> HttpResponse:
+    """The weekly digest of the user's scope as a print-ready page, CSV or XLSX."""
+    now = timezone.now()
+    rows = weekly_rows(visible_store_ids(request.user), now)
+    fmt = request.GET.get("format", "html")
+    if fmt in exports.EXPORT_FORMATS:
+        since = (now - timedelta(days=7)).isoformat(timespec="minutes")
+        return _export("weekly-digest", fmt, rows, {"from": since, "to": now.isoformat()})
+    context = {"rows": rows, "since": now - timedelta(days=7), "now": now}
+    return render(request, "incidents/weekly_print.html", context)
 
 
 @login_required
