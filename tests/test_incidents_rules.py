@@ -15,6 +15,7 @@ from cxm.incidents.rules import ensure_default_rules
 from cxm.incidents.services import evaluate_chain
 from cxm.metrics.signals import burst_end, open_seconds, rate_spike
 from cxm.org.models import Store
+from tests.factories import receipt
 
 # The fakes' fixtures: an SMTP server, a Telegram Bot API, fast password hashing.
 pytest_plugins = ["tests.incidents_fakes"]
@@ -148,3 +149,49 @@ def test_a_store_without_device_tokens_is_judged_by_its_imported_events(personas
     assert evaluate_chain(chain, datetime(2026, 3, 4, 11, 0, tzinfo=MSK))["opened"] == 0  # 23 h
     assert evaluate_chain(chain, datetime(2026, 3, 4, 13, 0, tzinfo=MSK))["opened"] == 1  # 25 h
     assert Incident.objects.get().key == "device:terminal"
+
+
+def _day_of_consultations(
+    day: datetime, hours: list[int], sold: int, first_fd: int
+) -> tuple[list[dict], list[dict]]:
+    """Consultations of MSK-1-S1 at these hours of `day`; the first `sold` end in a sale."""
+    consultations, receipts = [], []
+    for n, hour in enumerate(hours):
+        start = day.replace(hour=hour)
+        consultations.append(
+            {
+                "id": f"c-{first_fd + n}",
+                "store": "MSK-1",
+                "seller": "MSK-1-S1",
+                "started_at": start.isoformat(),
+            }
+        )
+        if n < sold:
+            when = (start + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S")
+            receipts.append(receipt(first_fd + n, when=when))
+    return consultations, receipts
+
+
+def test_a_failed_consultation_spike_opens_and_closes_itself(personas, chain):
+    only(chain, "failure-spike", days=7, base_days=28, factor=1.5, min_n=20)
+    consultations, receipts = [], []
+    base = datetime(2026, 2, 3, tzinfo=MSK)
+    for i in range(25):  # the four weeks before: one consultation a day, 1 in 5 fails
+        c, r = _day_of_consultations(base + timedelta(days=i), [12], int(i % 5 != 0), 100 + i)
+        consultations += c
+        receipts += r
+    recent = datetime(2026, 3, 2, tzinfo=MSK)
+    for i in range(7):  # the last week: four a day, three of them fail
+        c, r = _day_of_consultations(recent + timedelta(days=i), [11, 13, 15, 17], 1, 200 + 10 * i)
+        consultations += c
+        receipts += r
+    assert not run_import("receipts", chain, read_payload(receipts)).rejected
+    assert not run_import("consultations", chain, read_payload(consultations)).rejected
+
+    now = datetime(2026, 3, 8, 21, 0, tzinfo=MSK)
+    assert evaluate_chain(chain, now)["opened"] == 1
+    incident = Incident.objects.get()
+    assert incident.store.code == "MSK-1" and "75" in incident.title and "20" in incident.title
+    # A stricter rule: the same week is no longer a spike, and the incident closes itself.
+    only(chain, "failure-spike", factor=5)
+    assert evaluate_chain(chain, now)["recovered"] == 1
