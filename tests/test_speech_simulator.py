@@ -114,3 +114,14 @@ def test_the_smile_index_recovers_each_sellers_smile(loaded):
     for seller, smiles in truth.items():
         assert by_seller[seller]["seller_observations"] == len(smiles)
         assert by_seller[seller]["smile_index"] == pytest.approx(sum(smiles) / len(smiles))
+
+
+def test_offer_rate_and_smile_index_are_series_of_the_correlation_workbench(loaded):
+    from cxm.analytics.series import series_frame
+
+    _, _, _, flt = loaded
+    names = ["cross_sell_offer_rate", "engagement_opening_rate", "smile_index", "conversion"]
+    frame = series_frame(flt, names, "seller-month")
+    assert len(frame) >= 8
+    assert frame["smile_index"].notna().sum() >= 8
+    assert frame["cross_sell_offer_rate"].notna().sum() >= 8

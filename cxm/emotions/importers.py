@@ -3,6 +3,7 @@ the point of contact, idempotent by `id`."""
 
 from collections.abc import Iterable
 from datetime import UTC
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +12,7 @@ from cxm.emotions.models import Emotion, EmotionObservation, Subject
 from cxm.imports import fields
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Store
+from cxm.speech.importers import new_rows
 from cxm.staff.importers import _Directory, _past_moment
 
 SMILE_THRESHOLD = 0.5  # a camera's smile score from which the face counts as smiling
@@ -22,24 +24,8 @@ def import_emotions(
     directory = _Directory(chain, default_store)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
-        rows: dict[str, EmotionObservation] = {}
-        for record in batch:
-            try:
-                row = _observation(chain, record.data, directory)
-            except RecordError as exc:
-                result.reject(record.position, exc.field, exc.message)
-                continue
-            if row.code in rows:
-                result.duplicates += 1
-            else:
-                rows[row.code] = row
-        known = set(
-            EmotionObservation.objects.filter(chain=chain, code__in=list(rows)).values_list(
-                "code", flat=True
-            )
-        )
-        fresh = [row for code, row in rows.items() if code not in known]
-        result.duplicates += len(rows) - len(fresh)
+        parse = partial(_observation, chain, directory=directory)
+        fresh = [row for _, row in new_rows(chain, EmotionObservation, batch, parse, result)]
         with transaction.atomic():
             EmotionObservation.objects.bulk_create(fresh)
         result.accepted += len(fresh)

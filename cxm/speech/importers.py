@@ -8,12 +8,14 @@ seller — one person cannot hold two conversations at once, so one of them is m
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from cxm.imports import fields
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
@@ -35,26 +37,8 @@ def import_transcripts(
     fingerprint, book = phrase_book(chain)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
-        rows: dict[str, tuple[str, Transcript]] = {}
-        for record in batch:
-            try:
-                row = _transcript(chain, record.data, directory)
-            except RecordError as exc:
-                result.reject(record.position, exc.field, exc.message)
-                continue
-            if row.code in rows:
-                result.duplicates += 1
-            else:
-                rows[row.code] = (record.position, row)
-        known = set(
-            Transcript.objects.filter(chain=chain, code__in=list(rows)).values_list(
-                "code", flat=True
-            )
-        )
-        result.duplicates += len(known)
-        fresh = _without_overlaps(
-            [pair for code, pair in rows.items() if code not in known], result
-        )
+        parse = partial(_transcript, chain, directory=directory)
+        fresh = _without_overlaps(new_rows(chain, Transcript, batch, parse, result), result)
         for row in fresh:
             analyse(row, book, fingerprint)
         with transaction.atomic():
@@ -62,6 +46,36 @@ def import_transcripts(
         result.accepted += len(fresh)
 
     return run_in_batches("transcripts", records, settings.CXM_IMPORT_BATCH, handle)
+
+
+Row = TypeVar("Row", bound=Model)
+
+
+def new_rows(
+    chain: Chain,
+    model: type[Row],
+    batch: list[Record],
+    parse: Callable[[dict], Row],
+    result: ImportResult,
+) -> list[tuple[str, Row]]:
+    """(position, row) of a batch's records that parse and whose `code` is new to the
+    chain; the others are rejected, or counted as duplicates."""
+    rows: dict[str, tuple[str, Row]] = {}
+    for record in batch:
+        try:
+            row = parse(record.data)
+        except RecordError as exc:
+            result.reject(record.position, exc.field, exc.message)
+            continue
+        if row.code in rows:
+            result.duplicates += 1
+        else:
+            rows[row.code] = (record.position, row)
+    known = set(
+        model.objects.filter(chain=chain, code__in=list(rows)).values_list("code", flat=True)
+    )
+    result.duplicates += len(known)
+    return [pair for code, pair in rows.items() if code not in known]
 
 
 def _transcript(chain: Chain, data: dict, directory: _Directory) -> Transcript:
