@@ -31,10 +31,16 @@ def labelled() -> list[dict[str, str]]:
 
 
 def quality(book: PhraseBook) -> None:
-    offers, wrong = labelled_detection(book, labelled())
-    print(f"labelled utterances: {offers.n}")
-    print(f"offer detection: precision {offers.precision:.3f}, recall {offers.recall:.3f}")
-    print(f"wrong form:      precision {wrong.precision:.3f}, recall {wrong.recall:.3f}")
+    rows = labelled()
+    print("labelled utterances (dev: seen while writing the rules; holdout: never)")
+    for part in ("dev", "holdout", "all"):
+        chosen = [r for r in rows if part in ("all", r["set"])]
+        offers, wrong = labelled_detection(book, chosen)
+        print(
+            f"  {part:<8} n={offers.n:<4} offers: precision {offers.precision:.3f}, "
+            f"recall {offers.recall:.3f}; wrong form: precision {wrong.precision:.3f}, "
+            f"recall {wrong.recall:.3f}"
+        )
 
 
 def _misspell(word: str, rng: random.Random) -> str:

@@ -1,5 +1,6 @@
 """Offer detection measured, not assumed: precision and recall on the labelled set of
-Russian seller utterances (tests/data/speech_utterances.tsv, written for this purpose),
+Russian seller utterances (tests/data/speech_utterances.tsv, written for this purpose,
+with a held-out part never used to tune the rules),
 and the behaviours the issue names, one by one. No database."""
 
 import csv
@@ -30,12 +31,18 @@ def test_the_labelled_set_is_large_and_varied():
     assert len({r["category"] for r in rows}) >= 6
     assert sum(r["offer"] == "1" for r in rows) >= 150
     assert sum(r["wrong_form"] == "1" for r in rows) >= 30
+    assert {r["set"] for r in rows} == {"dev", "holdout"}
 
 
-def test_offer_detection_reaches_090_precision_and_recall(book):
-    offers, wrong = labelled_detection(book, labelled())
+@pytest.mark.parametrize("part", ["dev", "holdout", "all"])
+def test_offer_detection_reaches_090_precision_and_recall(book, part):
+    # `dev` utterances were looked at while writing the default rules; `holdout` ones were
+    # written afterwards and never used to change them.
+    rows = [r for r in labelled() if part in ("all", r["set"])]
+    offers, wrong = labelled_detection(book, rows)
     assert offers.precision >= 0.9 and offers.recall >= 0.9, offers
-    assert wrong.precision >= 0.9 and wrong.recall >= 0.9, wrong
+    if part != "holdout":  # six wrong forms only there: too few to hold a rate to
+        assert wrong.precision >= 0.9 and wrong.recall >= 0.9, wrong
 
 
 @pytest.mark.parametrize(
