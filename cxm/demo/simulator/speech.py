@@ -39,8 +39,10 @@ from cxm.demo.simulator.chain import SimulatedChain
 from cxm.demo.simulator.staff import StaffSimulation
 
 SPEECH_STREAM = 8
-TRANSCRIBED = 0.05  # share of consultations recorded and transcribed
-OBSERVED = 0.05  # share of consultations the emotion camera scored
+# Shares of consultations recorded and transcribed, and scored by the emotion camera: small,
+# since the demo analyses every transcript as it starts; tests ask for more.
+TRANSCRIBED = 0.02
+OBSERVED = 0.03
 SPEECH_RATE = 2.2  # words a second
 
 OFFERS = {
