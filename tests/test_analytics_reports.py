@@ -91,12 +91,26 @@ def test_other_reports_refuse_correlation_options(get, client, chain_sales):
                      "--grain", "store-day", "--chain", "default")  # fmt: skip
 
 
+def test_drivers_parameters_are_named(get):
+    assert get(**WEEK, outcome="nps").status_code == 422
+    response = get(**WEEK, outcome="nps", drivers=["coverage", "luck"])
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "drivers"]
+
+
 CONFIG = SimulationConfig(stores=3, sellers_per_store=2, days=21, seed=5)
 
 
-def test_visitors_and_units_sold_correlate_on_the_simulated_chain(db):
+def test_the_analyses_on_the_simulated_chain(db, capsys):
+    """One simulated chain (loading it is the slow part) for the three analyses."""
     chain, simulated, _ = load_simulation(CONFIG)
     flt = ReportFilter(operator_scope(chain), Period(simulated.start_date, simulated.end_date))
+    visitors_and_units_sold_correlate(flt, simulated)
+    drivers_are_ranked_and_problems_said(flt, simulated, capsys)
+    checklist_items_are_factor_analysed(flt)
+
+
+def visitors_and_units_sold_correlate(flt, simulated):
     report = build_report(
         "correlations", flt, x=["units", "receipts"], y=["traffic"], grain="store-day"
     )
@@ -117,9 +131,7 @@ def test_visitors_and_units_sold_correlate_on_the_simulated_chain(db):
     assert monthly["rows"][0]["n"] >= 6
 
 
-def test_drivers_report_on_the_simulated_chain_and_its_honest_problems(db, capsys):
-    chain, simulated, _ = load_simulation(CONFIG)
-    flt = ReportFilter(operator_scope(chain), Period(simulated.start_date, simulated.end_date))
+def drivers_are_ranked_and_problems_said(flt, simulated, capsys):
     report = build_report(
         "drivers", flt, outcome="revenue", drivers=["traffic", "receipts"], grain="store-day"
     )
@@ -138,17 +150,9 @@ def test_drivers_report_on_the_simulated_chain_and_its_honest_problems(db, capsy
     assert few["problem"] in (None, "too_few_points") and few["message"]
 
 
-def test_drivers_parameters_are_named(get):
-    assert get(**WEEK, outcome="nps").status_code == 422
-    response = get(**WEEK, outcome="nps", drivers=["coverage", "luck"])
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "drivers"]
-
-
-def test_factor_analysis_of_the_simulated_checklists(db, capsys):
-    chain, simulated, _ = load_simulation(CONFIG)
-    period = Period(simulated.start_date, simulated.end_date)
-    report = build_report("factors", ReportFilter(operator_scope(chain), period))
+def checklist_items_are_factor_analysed(flt):
+    period = flt.period
+    report = build_report("factors", flt)
     assert report["template"] and report["rows"]
     assert {row["declared_factor"] for row in report["rows"]} and report["n"] >= 0
     # Either the analysis ran or it says why not: never a half-filled answer.
