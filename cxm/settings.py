@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.metrics.composite import parse_weights
 from cxm.paths import data_dir
+from cxm.trust.startup import checked_secret
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -57,7 +58,11 @@ def installation_secret(data_dir: Path) -> str:
 
 DATA_DIR = data_dir()
 DEBUG = env_bool("CXM_DEBUG", False)
-SECRET_KEY = os.environ.get("CXM_SECRET_KEY") or installation_secret(DATA_DIR)
+SECRET_KEY = (
+    checked_secret(os.environ["CXM_SECRET_KEY"], debug=DEBUG)
+    if os.environ.get("CXM_SECRET_KEY")
+    else installation_secret(DATA_DIR)
+)
 ALLOWED_HOSTS = [h for h in env_str("CXM_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CXM_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -101,6 +106,7 @@ INSTALLED_APPS = [
     "cxm.speech",
     "cxm.emotions",
     "cxm.incidents",
+    "cxm.trust",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cxm.trust.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -143,6 +150,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("CXM_SESSION_SECONDS", 12 * 3600)
+# Login throttling (cxm/trust/throttle.py): failures per user name (×4 per IP) in the window.
+AUTHENTICATION_BACKENDS = ["cxm.trust.throttle.ThrottledModelBackend"]
+CXM_LOGIN_FAILURES = env_int("CXM_LOGIN_FAILURES", 5)
+CXM_LOGIN_LOCKOUT_SECONDS = env_int("CXM_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Behind a TLS-terminating proxy (docs/deployment.md): cookies only over HTTPS.
+CXM_HTTPS = env_bool("CXM_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CXM_HTTPS
+if CXM_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
@@ -209,6 +225,18 @@ CXM_ORGANIZER_TICK_SECONDS = env_int("CXM_ORGANIZER_TICK_SECONDS", 300)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every record passes the redaction filter: no tokens, passwords, e-mails or phones.
+    "filters": {"redact": {"()": "cxm.trust.logs.RedactFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "cxm.trust.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact"],
+            "formatter": env_str("CXM_LOG_FORMAT", "text"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("CXM_LOG_LEVEL", "WARNING")},
 }

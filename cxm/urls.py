@@ -3,10 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cxm.api.urls import api
+from cxm.trust.forms import LoginForm
+from cxm.trust.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
@@ -15,5 +21,7 @@ urlpatterns = [
     path("speech/", include("cxm.speech.urls")),
     path("incidents/", include("cxm.incidents.urls")),
     path("analytics/", include("cxm.analytics.urls")),
+    path("trust/", include("cxm.trust.urls")),
+    path("healthz", healthz, name="healthz"),
     path("", include("cxm.dashboard.urls")),
 ]

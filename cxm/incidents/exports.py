@@ -9,7 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from cxm.reports.formats import _cell, _columns
+from cxm.reports.formats import _cell, _columns, safe_cell
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -18,11 +18,11 @@ def to_csv(rows: list[dict[str, Any]], filters: dict[str, str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for name, value in filters.items():
-        writer.writerow([f"# {name}", value])
+        writer.writerow([f"# {name}", safe_cell(value)])
     columns = _columns(rows)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(c) for c in columns])
+        writer.writerow([safe_cell(row.get(c)) for c in columns])
     return out.getvalue()
 
 
@@ -44,7 +44,7 @@ def to_xlsx(title: str, rows: list[dict[str, Any]], filters: dict[str, str]) -> 
     about = book.create_sheet("filters")
     about.append(["filter", "value"])
     for name, value in filters.items():
-        about.append([name, value])
+        about.append([name, safe_cell(value)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +34,7 @@ def to_csv(report: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_columns(rows), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -52,7 +53,21 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
 
 
 def _cell(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
+    return float(value) if isinstance(value, Decimal) else safe_cell(value)
+
+
+# A text cell starting with one of these is run as a formula by Excel and LibreOffice
+# (CSV/formula injection): `=HYPERLINK(…)` in a customer's comment must stay text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """The value for a spreadsheet cell: text that a spreadsheet would take for a formula gets
+    a leading apostrophe (OWASP's advice); numbers, and text that is just a number, stay."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def to_table(report: dict[str, Any]) -> str:

@@ -1,0 +1,46 @@
+"""The audit log page: read-only, for chain administrators, limited to their own chain."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from cxm.org.models import Role
+from cxm.org.scope import scope_for
+from cxm.trust.models import AuditEntry
+
+PAGE_ROWS = 200
+
+
+def visible_entries(user):
+    """Chain admins see their chain's entries; a superuser without a chain sees them all."""
+    scope = scope_for(user)
+    if scope.role != Role.CHAIN_ADMIN:
+        raise PermissionDenied("the audit log is for chain administrators")
+    entries = AuditEntry.objects.all()
+    if scope.chain_id is not None:
+        entries = entries.filter(chain_id=scope.chain_id)
+    return entries
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = visible_entries(request.user)
+    if model := request.GET.get("model"):
+        entries = entries.filter(model=model)
+    rows = list(entries[:PAGE_ROWS])
+    if request.GET.get("format") == "json":
+        return JsonResponse({"entries": [_entry_out(e) for e in rows]})
+    return render(request, "trust/audit.html", {"entries": rows, "model": model})
+
+
+def _entry_out(entry: AuditEntry) -> dict:
+    return {
+        "at": entry.at.isoformat(),
+        "actor": entry.actor_name,
+        "action": entry.action,
+        "model": entry.model,
+        "object_id": entry.object_id,
+        "object": entry.object_repr,
+        "changes": entry.changes,
+    }
