@@ -54,11 +54,27 @@ def test_the_correlation_page_answers_a_ready_made_question(as_user):
         ("revenue", {"by": "day"}, "by"),
         ("drivers", {"outcome": "nps", "drivers": "luck"}, "drivers"),
         ("map", {"kpi": "luck"}, "kpi"),
+        ("correlations", {"x": "revenue", "y": "units", "points": "store-year"}, "grain"),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(as_user, path, params, field):
     response = as_user("analyst").get(f"/analytics/{path}/", {**PERIOD, **params, "format": "json"})
     assert response.status_code == 400 and response.json()["field"] == field
+
+
+def test_the_points_of_an_analysis_are_chosen_apart_from_the_dashboard_grain(as_user):
+    data = (
+        as_user("analyst")
+        .get(
+            "/analytics/correlations/",
+            {**PERIOD, "x": "revenue", "y": "receipts", "points": "seller-month", "format": "json"},
+        )
+        .json()
+    )
+    assert data["report"]["grain"] == "seller-month"
+    # Every active seller is a point, one who sold nothing too (zero is a figure).
+    sellers = {p["seller"] for p in data["report"]["points"]}
+    assert sellers == {"MSK-1-S1", "MSK-1-S2", "MSK-2-S1", "NSK-1-S1"}
 
 
 def test_the_driver_page_says_when_there_are_too_few_points(as_user):

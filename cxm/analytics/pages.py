@@ -32,7 +32,8 @@ def correlations_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any
         if preset not in PRESETS:
             raise FilterError("preset", _("unknown analysis %(name)r") % {"name": preset})
         x, y = [PRESETS[preset][0]], [PRESETS[preset][1]]
-    grain = params.get("grain") or DEFAULT_GRAIN
+    # `points`, not `grain`: the filter bar's `grain` is the dashboard chart's day/week/month.
+    grain = params.get("points") or DEFAULT_GRAIN
     report = correlation_report(query.filter, x, [v for v in y if v] or None, grain)
     return {
         "page": "correlations",
@@ -54,7 +55,8 @@ def drivers_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
     """`outcome` and `drivers` (repeatable); without them, conversion on the service figures."""
     outcome = params.get("outcome") or DEFAULT_DRIVERS["outcome"]
     drivers = [d for d in params.getlist("drivers") if d] or DEFAULT_DRIVERS["drivers"]
-    grain = params.get("grain") or DEFAULT_GRAIN
+    # `points`, not `grain`: the filter bar's `grain` is the dashboard chart's day/week/month.
+    grain = params.get("points") or DEFAULT_GRAIN
     report = driver_report(query.filter, outcome, drivers, grain)
     return {
         "page": "drivers",
@@ -81,7 +83,8 @@ def revenue_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
     # A seller's traffic is their store's, which only the by-seller report applies.
     one_seller = flt.seller_id() is not None
     total = per_unit if one_seller else build_report("decomposition", flt, base=query.base)
-    names = _names(query)
+    choices = scope_choices(query)
+    names = _names(choices)
     rows = [
         {**row, "name": names.get(row[by], row[by] or ""), "drill": _drill(query, by, row[by])}
         for row in per_unit["rows"]
@@ -93,7 +96,7 @@ def revenue_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
             "base_from": per_unit["base_from"],
             "base_to": per_unit["base_to"],
         },
-        "choices": scope_choices(query),
+        "choices": choices,
         "by": by,
         "total": next(iter(total["rows"]), None),
         "steps": list(WATERFALL_STEPS),
@@ -101,8 +104,7 @@ def revenue_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
     }
 
 
-def _names(query: DashboardQuery) -> dict[str, str]:
-    choices = scope_choices(query)
+def _names(choices: dict[str, list[dict[str, str]]]) -> dict[str, str]:
     return {item["code"]: item["name"] for item in choices["stores"] + choices["sellers"]}
 
 
