@@ -64,6 +64,21 @@ SPEECH = {
     "ended_at": "2026-03-02T10:05:00+03:00",
     "text": "Давайте подберём к нему чехол",
 }
+# A consultation and a checklist of MSK-1 (the template is unknown here: a rejection).
+CONSULTATION = {
+    "id": "access-c1",
+    "store": "MSK-1",
+    "seller": "MSK-1-S1",
+    "started_at": "2026-03-02T10:00:00+03:00",
+}
+CHECKLIST = {
+    "id": "access-k1",
+    "store": "MSK-1",
+    "seller": "MSK-1-S1",
+    "at": "2026-03-02T12:00:00+03:00",
+    "template": "standard",
+    "answers": {"greet": "yes"},
+}
 SMILE = {
     "id": "access-e1",
     "store": "MSK-1",
@@ -87,6 +102,11 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     # Users' tokens and sessions are not device tokens: every persona is refused here.
     ("post", "/api/v1/devices/events/{kind}"): [
         Call(path={"kind": "traffic"}, body=[count(store="MSK-1")]),
+        Call(path={"kind": "consultations"}, body=[CONSULTATION], label="device consultations"),
+    ],
+    # A seller's own button: the store and seller are the caller's, whatever the body says.
+    ("post", "/api/v1/staff/my-consultations"): [
+        Call(body=[{"id": "access-b1", "started_at": "2026-03-02T10:00:00+03:00"}])
     ],
     # The replicator's doors: the register map names stores, the heartbeat takes counters.
     ("get", "/api/v1/registers"): [Call()],
@@ -106,6 +126,10 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
         Call(path={"name": "kpi"}, query=WEEK, label="kpi total"),
         Call(path={"name": "decomposition"}, query={**WEEK, "by": "store"}),
         Call(path={"name": "heatmap"}, query=WEEK),
+        Call(path={"name": "sellers"}, query=WEEK, label="sellers"),
+        Call(path={"name": "sellers"}, query={**WEEK, "by": "store"}, label="sellers by store"),
+        Call(path={"name": "failures"}, query=WEEK, label="failures"),
+        Call(path={"name": "compliance"}, query={**WEEK, "by": "seller"}, label="compliance"),
         Call(path={"name": "speech"}, query={**WEEK, "by": "seller"}, label="speech by seller"),
         Call(path={"name": "missed-offers"}, query=WEEK, label="missed offers"),
         Call(path={"name": "leave-reasons"}, query={**WEEK, "by": "store"}, label="leave reasons"),
@@ -115,6 +139,8 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
         Call(path={"kind": "receipts"}, body=RECEIPTS),
         Call(path={"kind": "traffic"}, body=[count(store=s) for s in ("MSK-1", "MSK-2", "NSK-1")]),
         Call(path={"kind": "transcripts"}, body=[SPEECH], label="transcripts of MSK-1"),
+        Call(path={"kind": "consultations"}, body=[CONSULTATION], label="consultations of MSK-1"),
+        Call(path={"kind": "checklists"}, body=[CHECKLIST], label="checklists of MSK-1"),
         Call(path={"kind": "emotions"}, body=[SMILE], label="emotions of MSK-1"),
         # A register of MSK-1 claimed for a new store: the refusal must not name MSK-1
         # to someone who may not see it.
