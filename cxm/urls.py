@@ -3,16 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cxm.api.urls import api
-from cxm.trust.forms import LoginForm
 from cxm.trust.health import healthz
+from cxm.trust.views import LoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm),
-        name="login",
-    ),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

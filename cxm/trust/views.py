@@ -1,5 +1,7 @@
-"""The audit log page: read-only, for chain administrators, limited to their own chain."""
+"""The login page that says when a login is locked out (cxm/trust/throttle.py), and the audit
+log page: read-only, for chain administrators, limited to their own chain."""
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,6 +12,14 @@ from cxm.org.scope import scope_for
 from cxm.trust.models import AuditEntry
 
 PAGE_ROWS = 200
+
+
+class LoginView(auth_views.LoginView):
+    def form_invalid(self, form):
+        if not getattr(self.request, "cxm_login_locked", False):
+            return super().form_invalid(form)
+        context = self.get_context_data(form=form, locked=True)
+        return self.render_to_response(context, status=429)
 
 
 def visible_entries(user):

@@ -1,0 +1,87 @@
+"""Accounts: password guessing is throttled by user name and by IP (kept as keyed hashes only),
+a good login clears the count, and sessions expire."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from django.conf import settings
+from django.test import override_settings
+
+from cxm.trust.models import LoginFailure
+
+LIMIT = 3
+
+
+def login(client, username: str, password: str, ip: str = "10.0.0.1"):
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=ip,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+@pytest.fixture(autouse=True)
+def low_limit():
+    with override_settings(CXM_LOGIN_FAILURES=LIMIT):
+        yield
+
+
+def test_after_too_many_failures_even_the_right_password_is_refused(client, personas):
+    for _ in range(LIMIT):
+        assert login(client, "analyst", "wrong").status_code == 200
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    locked = login(client, "analyst", "pw-analyst")
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed logins" in locked.content.decode()
+
+
+def test_a_lockout_of_one_user_name_leaves_the_others_alone(client, personas):
+    for _ in range(LIMIT):
+        login(client, "analyst", "wrong", ip=f"10.0.0.{_}")
+    assert login(client, "admin", "pw-admin").status_code == 302
+
+
+def test_one_ip_guessing_many_user_names_is_locked_out(client, personas):
+    for n in range(LIMIT * 4):
+        login(client, f"nobody{n}", "wrong", ip="10.9.9.9")
+    assert login(client, "admin", "pw-admin", ip="10.9.9.9").status_code == 429
+    assert login(client, "admin", "pw-admin", ip="10.9.9.10").status_code == 302
+
+
+def test_a_good_login_clears_the_count(client, personas):
+    for _ in range(LIMIT - 1):
+        login(client, "analyst", "wrong")
+    assert login(client, "analyst", "pw-analyst").status_code == 302
+    client.logout()
+    for _ in range(LIMIT - 1):
+        login(client, "analyst", "wrong")
+    assert login(client, "analyst", "pw-analyst").status_code == 302
+
+
+def test_the_admin_login_is_throttled_too(client, personas):
+    personas["admin"].is_staff = True
+    personas["admin"].save()
+    for _ in range(LIMIT):
+        client.post("/admin/login/", {"username": "admin", "password": "wrong"})
+    client.post("/admin/login/", {"username": "admin", "password": "pw-admin"})
+    assert "_auth_user_id" not in client.session
+
+
+def test_neither_the_user_name_nor_the_ip_is_stored(client, personas):
+    login(client, "analyst", "wrong", ip="192.0.2.77")
+    stored = " ".join(LoginFailure.objects.values_list("key", flat=True))
+    assert stored and "analyst" not in stored and "192.0.2.77" not in stored
+
+
+def test_sessions_expire_after_the_configured_lifetime(client, personas):
+    login(client, "analyst", "pw-analyst")
+    session = Session.objects.get()
+    lifetime = (session.expire_date - timezone.now()).total_seconds()
+    assert settings.SESSION_COOKIE_AGE - 60 < lifetime <= settings.SESSION_COOKIE_AGE
+    assert client.get("/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/").status_code == 302
