@@ -4,10 +4,10 @@ a good login clears the count, and sessions expire."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.models import Session
-from django.utils import timezone
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import override_settings
+from django.utils import timezone
 
 from cxm.trust.models import LoginFailure
 

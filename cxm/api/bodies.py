@@ -13,6 +13,10 @@ from django.http import HttpRequest
 from cxm.imports.records import Record, read_json_document, read_json_lines
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+# No record nests this deep; 40 KB of `[[[[…` would cost ijson's item builder gigabytes.
+MAX_JSON_DEPTH = 64
+_OPEN = frozenset({"start_map", "start_array"})
+_CLOSE = frozenset({"end_map", "end_array"})
 _IN_MEMORY_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
 
@@ -99,9 +103,14 @@ def _spool(request: HttpRequest, file: IO[bytes], limit: int) -> None:
 def _check_json(file: IO[bytes]) -> None:
     file.seek(0)
     seen = False
+    depth = 0
     try:
-        for _ in ijson.parse(file):
+        for _, event, _ in ijson.parse(file):
             seen = True
+            depth += event in _OPEN
+            depth -= event in _CLOSE
+            if depth > MAX_JSON_DEPTH:
+                raise BodyError(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
         raise BodyError(400, f"the body is not valid JSON: {exc}") from None
     if not seen:

@@ -107,7 +107,8 @@ def read_json_lines(fh: IO[bytes]) -> Iterator[Record]:
             continue
         try:
             yield Record(f"line {number}", json.loads(line))
-        except (ValueError, UnicodeDecodeError) as exc:
+        # RecursionError: nesting deeper than Python's stack (`[[[[…`) is bad input too.
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             yield Record(f"line {number}", None, f"not valid JSON: {exc}")
 
 
@@ -119,7 +120,8 @@ def read_json_document(fh: IO[bytes]) -> Iterator[Record]:
     if head != b"[":
         try:
             yield Record("document", json.loads(head + fh.read()))
-        except (ValueError, UnicodeDecodeError) as exc:
+        # RecursionError: nesting deeper than Python's stack (`[[[[…`) is bad input too.
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             yield Record("document", None, f"not valid JSON: {exc}")
         return
     stream = io.BufferedReader(_Prepend(head, fh))
@@ -153,22 +155,30 @@ class _Prepend(io.RawIOBase):
 
 
 def read_csv(fh: IO[str]) -> Iterator[Record]:
-    for number, row in enumerate(csv.DictReader(fh), start=2):
-        record = {}
-        error = None
-        for key, value in row.items():
-            if key is None:
-                error = "more cells than columns in the header"
-                continue
-            if value is None or value == "":
-                continue
-            if key in JSON_COLUMNS:
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    error = f"column {key!r} must hold JSON, got {value[:60]!r}"
-            record[key] = value
-        yield Record(f"row {number}", record if error is None else None, error)
+    number = 1
+    try:
+        for number, row in enumerate(csv.DictReader(fh), start=2):
+            yield _csv_record(number, row)
+    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KB limit: stop there
+        yield Record(f"row {number + 1}", None, f"not valid CSV: {exc}")
+
+
+def _csv_record(number: int, row: dict) -> Record:
+    record = {}
+    error = None
+    for key, value in row.items():
+        if key is None:
+            error = "more cells than columns in the header"
+            continue
+        if value is None or value == "":
+            continue
+        if key in JSON_COLUMNS:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                error = f"column {key!r} must hold JSON, got {value[:60]!r}"
+        record[key] = value
+    return Record(f"row {number}", record if error is None else None, error)
 
 
 def read_payload(payload: Any) -> Iterator[Record]:
