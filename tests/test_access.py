@@ -188,7 +188,9 @@ PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {
     "incidents:export": [{"name": "kpi"}, {"name": "sellers"}, {"name": "failures"}],
 }
 # Pages anyone may open (login and the like); each with the reason.
-PUBLIC_PAGES: dict[str, str] = {}
+PUBLIC_PAGES: dict[str, str] = {
+    "healthz": "load balancers and monitoring probe it without a login; it says ok/fail only",
+}
 # Not pages of the product, or covered elsewhere.
 SKIPPED_PREFIXES = (
     "admin/",
