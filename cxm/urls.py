@@ -7,6 +7,8 @@ from cxm.trust.health import healthz
 from cxm.trust.views import LoginView
 
 urlpatterns = [
+    # The admin signs in through CXM's login: throttled, and with the TOTP code when enrolled.
+    path("admin/login/", LoginView.as_view()),
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,15 +1,21 @@
 """Accounts: password guessing is throttled by user name and by IP (kept as keyed hashes only),
-a good login clears the count, and sessions expire."""
+a good login clears the count, sessions expire, and an admin who enrolled TOTP needs the
+current code as well as the password."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cxm.trust.models import LoginFailure
+from cxm.trust.audit import HIDDEN
+from cxm.trust.models import AuditEntry, LoginFailure
 
 LIMIT = 3
 
@@ -85,3 +91,45 @@ def test_sessions_expire_after_the_configured_lifetime(client, personas):
     assert client.get("/").status_code == 200
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get("/").status_code == 302
+
+
+def current_code(user) -> str:
+    device = TOTPDevice.objects.get(user=user)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def test_an_enrolled_admin_logs_in_with_password_and_the_current_code(client, personas):
+    out = StringIO()
+    call_command("totp", "admin", stdout=out)
+    assert out.getvalue().startswith("otpauth://totp/")
+    assert login(client, "admin", "pw-admin").status_code == 401  # the password alone
+    assert "_auth_user_id" not in client.session
+    response = client.post(
+        "/accounts/login/",
+        {"username": "admin", "password": "pw-admin", "otp_token": current_code(personas["admin"])},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert response.status_code == 302
+    assert client.session["otp_device_id"]
+    entry = AuditEntry.objects.get(model="otp_totp.TOTPDevice")  # its use is not a change
+    assert entry.changes["key"] == [None, HIDDEN]
+
+
+def test_wrong_codes_count_towards_the_lockout(client, personas):
+    call_command("totp", "admin", stdout=StringIO())
+    for _ in range(LIMIT):
+        client.post(
+            "/accounts/login/", {"username": "admin", "password": "pw-admin", "otp_token": "000000"}
+        )
+    code = current_code(personas["admin"])
+    client.post(
+        "/accounts/login/", {"username": "admin", "password": "pw-admin", "otp_token": code}
+    )
+    assert "_auth_user_id" not in client.session
+
+
+def test_users_without_a_device_log_in_with_the_password_alone(client, personas):
+    call_command("totp", "admin", stdout=StringIO())
+    call_command("totp", "admin", "--off", stdout=StringIO())
+    assert login(client, "admin", "pw-admin").status_code == 302

@@ -36,11 +36,22 @@ AUDITED_MODELS = (
     "incidents.Rule",
     "incidents.Subscription",
     "speech.SpeechRule",
+    "otp_totp.TOTPDevice",
 )
 # Values that must never be written down; a change of one is recorded as "changed" only.
-SECRET_FIELDS = frozenset({"password", "key_hash"})
+SECRET_FIELDS = frozenset({"password", "key_hash", "key"})
 # Touched on every use, not by anyone's decision: recording them would drown the log.
-NOISE_FIELDS = frozenset({"last_login", "last_used_at"})
+NOISE_FIELDS = frozenset(
+    {
+        "last_login",
+        "last_used_at",
+        # a TOTP device's bookkeeping on each code checked
+        "last_t",
+        "drift",
+        "throttling_failure_count",
+        "throttling_failure_timestamp",
+    }
+)
 HIDDEN = "(changed)"
 
 _request: ContextVar[HttpRequest | None] = ContextVar("cxm_audit_request", default=None)
