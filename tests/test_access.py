@@ -79,6 +79,16 @@ CHECKLIST = {
     "template": "standard",
     "answers": {"greet": "yes"},
 }
+PRESS = {"id": "access-p1", "store": "MSK-1", "at": "2026-03-02T10:00:00+03:00", "button": "bad"}
+ANSWER = {
+    "id": "access-a1",
+    "store": "MSK-1",
+    "at": "2026-03-02T10:00:00+03:00",
+    "channel": "qr",
+    "declined": False,
+    "nps": 3,
+    "comment": "долго ждал",
+}
 SMILE = {
     "id": "access-e1",
     "store": "MSK-1",
@@ -103,6 +113,7 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     ("post", "/api/v1/devices/events/{kind}"): [
         Call(path={"kind": "traffic"}, body=[count(store="MSK-1")]),
         Call(path={"kind": "consultations"}, body=[CONSULTATION], label="device consultations"),
+        Call(path={"kind": "presses"}, body=[PRESS], label="device presses"),
     ],
     # A seller's own button: the store and seller are the caller's, whatever the body says.
     ("post", "/api/v1/staff/my-consultations"): [
@@ -110,6 +121,12 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     ],
     # The replicator's doors: the register map names stores, the heartbeat takes counters.
     ("get", "/api/v1/registers"): [Call()],
+    # A terminal's own set-up: device tokens only, so every persona is refused.
+    ("get", "/api/v1/feedback/terminal"): [Call()],
+    # A receipt of MSK-1 (the `sales` fixture): only those who see MSK-1 get its link.
+    ("get", "/api/v1/feedback/survey-link"): [
+        Call(query={"fn": "9999078900001234", "fd": "1"}),
+    ],
     ("post", "/api/v1/replicators/heartbeat"): [
         Call(
             body={
@@ -134,6 +151,22 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
         Call(path={"name": "missed-offers"}, query=WEEK, label="missed offers"),
         Call(path={"name": "leave-reasons"}, query={**WEEK, "by": "store"}, label="leave reasons"),
         Call(path={"name": "emotions"}, query={**WEEK, "by": "store"}, label="emotions by store"),
+        Call(path={"name": "nps"}, query={**WEEK, "by": "store"}, label="nps by store"),
+        Call(path={"name": "iel"}, query={**WEEK, "by": "seller"}, label="iel by seller"),
+        Call(path={"name": "csi"}, query={**WEEK, "by": "store"}, label="csi by store"),
+        Call(path={"name": "reviews"}, query={**WEEK, "by": "store"}, label="reviews by store"),
+        Call(path={"name": "segments"}, query=WEEK, label="segments"),
+        Call(
+            path={"name": "correlations"},
+            query={**WEEK, "x": "units", "y": "traffic", "grain": "store-day"},
+            label="correlations",
+        ),
+        Call(
+            path={"name": "drivers"},
+            query={**WEEK, "outcome": "conversion", "drivers": "coverage,compliance"},
+            label="drivers",
+        ),
+        Call(path={"name": "factors"}, query=WEEK, label="factors"),
     ],
     ("post", "/api/v1/imports/{kind}"): [
         Call(path={"kind": "receipts"}, body=RECEIPTS),
@@ -142,6 +175,8 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
         Call(path={"kind": "consultations"}, body=[CONSULTATION], label="consultations of MSK-1"),
         Call(path={"kind": "checklists"}, body=[CHECKLIST], label="checklists of MSK-1"),
         Call(path={"kind": "emotions"}, body=[SMILE], label="emotions of MSK-1"),
+        Call(path={"kind": "presses"}, body=[PRESS], label="presses of MSK-1"),
+        Call(path={"kind": "survey_responses"}, body=[ANSWER], label="answers of MSK-1"),
         # A register of MSK-1 claimed for a new store: the refusal must not name MSK-1
         # to someone who may not see it.
         Call(
@@ -179,6 +214,8 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
 
 # Pages with URL parameters: URL name → kwargs for reverse().
 PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {
+    "feedback:review": [{"token": "no-such-link"}],
+    "feedback:poster": [{"code": "MSK-1"}],
     "incidents:incident": [{"pk": "1"}],
     "incidents:comment": [{"pk": "1"}],
     "incidents:move": [{"pk": "1"}],
@@ -189,6 +226,11 @@ PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {
 }
 # Pages anyone may open (login and the like); each with the reason.
 PUBLIC_PAGES: dict[str, str] = {
+    "feedback:survey": "customers reach it from a receipt's QR code; without a valid receipt "
+    "or poster identity it shows nothing",
+    "feedback:terminal": "the kiosk page holds no data; its script talks to the device API "
+    "with the tablet's own device token",
+    "feedback:review": "a customer's click on a store's public review link; unknown is a 404",
     "healthz": "load balancers and monitoring probe it without a login; it says ok/fail only",
 }
 # Not pages of the product, or covered elsewhere.
