@@ -1,8 +1,11 @@
 """The audit log: every change of users, roles, tokens and the chain's configuration says
 who, when and what — never a secret — and a chain admin reads only their own chain's log."""
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.utils import timezone
 
 from cxm.devices.models import DeviceToken
@@ -135,3 +138,20 @@ def test_a_new_user_is_logged_with_the_chain_of_their_membership(chain):
     Membership.objects.create(user=user, chain=chain, role=Role.ANALYST)
     assert entries("auth.User", "create").get().changes["username"] == [None, "newbie"]
     assert entries("org.Membership", "create").get().chain == chain
+
+
+def test_revoking_tokens_through_the_api_and_the_command_line_is_logged(client, personas):
+    client.force_login(personas["manager"])
+    client.post(
+        "/api/v1/devices/tokens",
+        {"store": "MSK-2", "name": "терминал"},
+        content_type="application/json",
+    )
+    prefix = DeviceToken.objects.get().prefix
+    assert client.delete(f"/api/v1/devices/tokens/{prefix}").status_code == 200
+    revoked = entries("devices.DeviceToken", "update").get()
+    assert revoked.actor == personas["manager"]
+    assert list(revoked.changes) == ["revoked_at"]
+    token, _ = ApiToken.issue(personas["analyst"], "script")
+    call_command("token", "revoke", "cxm_" + token.prefix, stdout=StringIO())
+    assert entries("org.ApiToken", "update").get().changes["revoked_at"][0] is None

@@ -77,7 +77,13 @@ def revoke_by_prefix(tokens: QuerySet, prefix: str) -> Model:
 
 def revoke_tokens(tokens: QuerySet) -> int:
     """Revoke these tokens (those already revoked keep their date); returns how many."""
-    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    now = timezone.now()
+    live = list(tokens.filter(revoked_at__isnull=True))
+    for token in live:
+        # One save each, not update(): a revocation is a decision the audit log must see.
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+    return len(live)
 
 
 def token_status(token: Model) -> str:
