@@ -60,6 +60,27 @@ SELLERS = [
 ]
 
 
+# Fixtures through which a test reaches the database under test.
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With CXM_TESTS_DATABASE_ONLY set (the PostgreSQL run of .ci/run), keep only the tests
+    that touch a database: the pure ones (parsers, statistics, the simulator, the replicator's
+    own units) already ran on SQLite and would only repeat themselves."""
+    if not os.environ.get("CXM_TESTS_DATABASE_ONLY"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        touches = _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        marked = item.get_closest_marker("django_db") or item.get_closest_marker("database")
+        (kept if touches or marked else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+
+
 @pytest.fixture
 def chain(db) -> Chain:
     chain = default_chain()

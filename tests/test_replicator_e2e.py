@@ -19,6 +19,9 @@ from tests.replicator_stack import (
     wait_until,
 )
 
+# CXM runs in its own process on a database of its own, made on the server under test.
+pytestmark = pytest.mark.database
+
 REGISTERS = [register for store in STORES for register in store["registers"]]
 # Short intervals so that restarts and retries take fractions of a second.
 FAST = {"poll_seconds": 0.2, "retry_attempts": 3, "retry_backoff_seconds": 0.2}
