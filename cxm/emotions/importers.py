@@ -13,7 +13,7 @@ from cxm.imports import fields
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Store
 from cxm.speech.importers import new_rows
-from cxm.staff.importers import _Directory, _past_moment
+from cxm.staff.importers import EventDirectory, past_moment
 
 SMILE_THRESHOLD = 0.5  # a camera's smile score from which the face counts as smiling
 
@@ -21,7 +21,7 @@ SMILE_THRESHOLD = 0.5  # a camera's smile score from which the face counts as sm
 def import_emotions(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
-    directory = _Directory(chain, default_store)
+    directory = EventDirectory(chain, default_store)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
         parse = partial(_observation, chain, directory=directory)
@@ -40,11 +40,11 @@ def _choice(data: dict, name: str, choices: list[str]) -> str:
     return value
 
 
-def _observation(chain: Chain, data: dict, directory: _Directory) -> EmotionObservation:
+def _observation(chain: Chain, data: dict, directory: EventDirectory) -> EmotionObservation:
     code = fields.text(data, "id", max_length=100)
     store = directory.store(data)
     seller = directory.seller(data, required=False)
-    at = _past_moment(data, "at", store)
+    at = past_moment(data, "at", store)
     subject = _choice(data, "subject", Subject.values)
     emotion = _choice(data, "emotion", Emotion.values)
     smile = fields.number(data, "smile", low=0, high=1)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cxm.emotions.models import EmotionObservation, Subject
 from cxm.metrics.smiles import SmileFigures
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import _GROUP_FIELD, _regrouper
+from cxm.reports.sales import GROUP_FIELD, regrouper
 from cxm.speech.reports import grouping
 
 
@@ -25,12 +25,12 @@ def emotions_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         rows = rows.filter(seller_id=seller_id)
     groups: dict[Any, SmileFigures] = defaultdict(SmileFigures)
     counted = (
-        rows.values(_GROUP_FIELD[by], "subject")
+        rows.values(GROUP_FIELD[by], "subject")
         .annotate(n=Count("pk"), smiling=Count("pk", filter=Q(smiling=True)))
         .order_by()
     )
     for row in counted:
-        value = _regrouper(by)(row)[0]
+        value = regrouper(by)(row)[0]
         if by == "seller" and value is None:
             continue  # customers seen with no seller named belong to no seller's index
         figures = groups[value.isoformat() if isinstance(value, date) else value]

@@ -34,7 +34,7 @@ from cxm.metrics.representativeness import (
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, share
 from cxm.org.models import Store
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import _GROUP_FIELD, _regrouper, sales_figures
+from cxm.reports.sales import GROUP_FIELD, regrouper, sales_figures
 from cxm.staff.models import Consultation
 
 _ANSWERED = Q(declined=False)
@@ -65,9 +65,9 @@ def _grouped(queryset, by: str | None, aggregates: dict) -> dict[tuple, dict[str
     the whole selection is the key `()`."""
     if by is None:
         return {(): queryset.aggregate(**aggregates)}
-    regroup = _regrouper(by)
+    regroup = regrouper(by)
     totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(aggregates, 0))
-    values = queryset.values(_GROUP_FIELD[by]).annotate(**aggregates)
+    values = queryset.values(GROUP_FIELD[by]).annotate(**aggregates)
     for row in values.order_by():
         acc = totals[regroup(row)]
         for name in aggregates:

@@ -20,7 +20,7 @@ from cxm.traffic.models import VisitorCount
 GROUPINGS = ("store", "region", "seller", "day", "week", "month", "hour")
 
 # The database field each grouping reads; week and month are bucketed from days afterwards.
-_GROUP_FIELD = {
+GROUP_FIELD = {
     "store": "store__code",
     "region": "store__region__name",
     "seller": "seller__code",
@@ -51,14 +51,14 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
         raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPINGS)}")
     store_ids = flt.store_ids()
     seller_id = flt.seller_id()
-    fields = [_GROUP_FIELD[by]] if by else []
+    fields = [GROUP_FIELD[by]] if by else []
     receipts = Receipt.objects.filter(
         store_id__in=store_ids, day__gte=flt.period.start, day__lte=flt.period.end
     )
     if seller_id is not None:
         receipts = receipts.filter(seller_id=seller_id)
     rows = receipts.values(*fields).annotate(**_receipt_aggregates()).order_by()
-    regroup = _regrouper(by)
+    regroup = regrouper(by)
     money: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO])
     for row in rows:
         acc = money[regroup(row)]
@@ -102,7 +102,7 @@ def _listed_keys(
 def traffic_by_store(flt: ReportFilter) -> dict[str, int]:
     """Visitors per store code over the period, whichever seller the filter names: a
     seller's traffic is their store's."""
-    counted = _traffic(flt.store_ids(), flt, "store", _regrouper("store"))
+    counted = _traffic(flt.store_ids(), flt, "store", regrouper("store"))
     return {key[0]: visitors for key, visitors in counted.items()}
 
 
@@ -111,7 +111,7 @@ def _traffic(store_ids, flt: ReportFilter, by: str | None, regroup) -> dict[tupl
         VisitorCount.objects.filter(
             store_id__in=store_ids, day__gte=flt.period.start, day__lte=flt.period.end
         )
-        .values(*([_GROUP_FIELD[by]] if by else []))
+        .values(*([GROUP_FIELD[by]] if by else []))
         .annotate(visitors=Sum("visitors_in"))
         .order_by()
     )
@@ -121,10 +121,10 @@ def _traffic(store_ids, flt: ReportFilter, by: str | None, regroup) -> dict[tupl
     return totals
 
 
-def _regrouper(by: str | None) -> Callable[[dict], tuple]:
+def regrouper(by: str | None) -> Callable[[dict], tuple]:
     if by is None:
         return lambda row: ()
-    field = _GROUP_FIELD[by]
+    field = GROUP_FIELD[by]
     if by in ("week", "month"):
         return lambda row: (bucket_start(row[field], by),)
     return lambda row: (row[field],)

@@ -23,7 +23,7 @@ from cxm.org.models import Chain, Store
 from cxm.speech.analysis import analyse
 from cxm.speech.models import Transcript
 from cxm.speech.rules import phrase_book
-from cxm.staff.importers import _consultation_of, _Directory, _past_moment
+from cxm.staff.importers import EventDirectory, consultation_of, past_moment
 
 MAX_TEXT = 100_000  # characters: about ten hours of speech
 # Engines round word times; a word may end this far past the transcript's end.
@@ -33,7 +33,7 @@ WORD_TIME_TOLERANCE_S = 2.0
 def import_transcripts(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
-    directory = _Directory(chain, default_store)
+    directory = EventDirectory(chain, default_store)
     fingerprint, book = phrase_book(chain)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
@@ -78,12 +78,12 @@ def new_rows(
     return [pair for code, pair in rows.items() if code not in known]
 
 
-def _transcript(chain: Chain, data: dict, directory: _Directory) -> Transcript:
+def _transcript(chain: Chain, data: dict, directory: EventDirectory) -> Transcript:
     code = fields.text(data, "id", max_length=100)
     store = directory.store(data)
     seller = directory.seller(data, required=True)
-    started = _past_moment(data, "started_at", store)
-    ended = _past_moment(data, "ended_at", store)
+    started = past_moment(data, "started_at", store)
+    ended = past_moment(data, "ended_at", store)
     if ended < started:
         raise RecordError("ended_at", "is before started_at")
     duration = (ended - started).total_seconds()
@@ -108,7 +108,7 @@ def _transcript(chain: Chain, data: dict, directory: _Directory) -> Transcript:
         hour=local.hour,
         text=text,
         word_times=[start for _, start in words],
-        consultation=_consultation_of(chain, data),
+        consultation=consultation_of(chain, data),
     )
 
 

@@ -14,7 +14,7 @@ from cxm.metrics.kpi import kopecks_to_roubles
 from cxm.metrics.speech import CROSS_SELL, WRONG_FORM, Contact, Heard, SpeechFigures
 from cxm.org.models import Chain
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import GROUPINGS, _regrouper
+from cxm.reports.sales import GROUPINGS, regrouper
 from cxm.sales.models import ReceiptItem
 from cxm.speech.linking import link_transcripts
 from cxm.speech.models import Transcript
@@ -126,7 +126,7 @@ def grouping(by: str | None, default: str) -> str:
 
 
 def _key(row: dict[str, Any], by: str) -> Any:
-    value = _regrouper(by)(row)[0]
+    value = regrouper(by)(row)[0]
     return value.isoformat() if isinstance(value, date) else value
 
 

@@ -37,7 +37,7 @@ T = TypeVar("T")
 CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
-class _Directory:
+class EventDirectory:
     """Stores and sellers of a chain by code, looked up once per import."""
 
     def __init__(self, chain: Chain, default_store: Store | None):
@@ -62,7 +62,7 @@ class _Directory:
         return seller
 
 
-def _past_moment(data: dict, name: str, store: Store) -> datetime:
+def past_moment(data: dict, name: str, store: Store) -> datetime:
     at = fields.moment(data, name, store.tz)
     if at > timezone.now() + CLOCK_TOLERANCE:
         raise RecordError(name, f"{data[name]} is in the future: check the device's clock")
@@ -72,7 +72,7 @@ def _past_moment(data: dict, name: str, store: Store) -> datetime:
 def import_consultations(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
-    directory = _Directory(chain, default_store)
+    directory = EventDirectory(chain, default_store)
     touched: set[tuple[int, object]] = set()
 
     def handle(batch: list[Record], result: ImportResult) -> None:
@@ -89,12 +89,12 @@ def import_consultations(
     return result
 
 
-def _consultation(chain: Chain, data: dict, directory: _Directory) -> Consultation:
+def _consultation(chain: Chain, data: dict, directory: EventDirectory) -> Consultation:
     code = fields.text(data, "id", max_length=100)
     store = directory.store(data)
     seller = directory.seller(data, required=True)
-    started = _past_moment(data, "started_at", store)
-    ended = _past_moment(data, "ended_at", store) if data.get("ended_at") else None
+    started = past_moment(data, "started_at", store)
+    ended = past_moment(data, "ended_at", store) if data.get("ended_at") else None
     if ended is not None and ended < started:
         raise RecordError("ended_at", "is before started_at")
     local = started.astimezone(store.tz)
@@ -217,7 +217,7 @@ def _refresh(touched: set[tuple[int, object]]) -> None:
 def import_checklists(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
-    directory = _Directory(chain, default_store)
+    directory = EventDirectory(chain, default_store)
     templates = _Templates(chain)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
@@ -258,12 +258,12 @@ class _Templates:
 
 
 def _checklist(
-    chain: Chain, data: dict, directory: _Directory, templates: _Templates
+    chain: Chain, data: dict, directory: EventDirectory, templates: _Templates
 ) -> tuple[Checklist, list[ChecklistAnswer]]:
     code = fields.text(data, "id", max_length=100)
     store = directory.store(data)
     seller = directory.seller(data, required=False)
-    at = _past_moment(data, "at", store)
+    at = past_moment(data, "at", store)
     template = templates.find(data)
     answers = fields.mapping(data, "answers")
     if not answers:
@@ -286,7 +286,7 @@ def _checklist(
         template=template,
         evaluator=fields.text(data, "evaluator", required=False),
         source=source,
-        consultation=_consultation_of(chain, data),
+        consultation=consultation_of(chain, data),
         earned=score.earned,
         possible=score.possible,
         critical_failed=score.critical_failed,
@@ -303,7 +303,7 @@ def _checklist(
     return checklist, rows
 
 
-def _consultation_of(chain: Chain, data: dict) -> Consultation | None:
+def consultation_of(chain: Chain, data: dict) -> Consultation | None:
     code = fields.text(data, "consultation", required=False, max_length=100)
     if not code:
         return None

@@ -14,7 +14,7 @@ from cxm.metrics.composite import composite_scores
 from cxm.metrics.consultations import ActivityFigures
 from cxm.metrics.kpi import ratio
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import _GROUP_FIELD, _regrouper, figures_row, sales_figures
+from cxm.reports.sales import GROUP_FIELD, figures_row, regrouper, sales_figures
 from cxm.sales.models import Receipt
 from cxm.staff.matching import refresh_matches
 from cxm.staff.models import Checklist, ChecklistAnswer, Consultation
@@ -49,11 +49,11 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     conversion, failed consultations, sales and % compliance."""
     by = by or "seller"
     _check_grouping(by)
-    regroup = _regrouper(by)
+    regroup = regrouper(by)
     activity: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in (
         consultations_in(flt)
-        .values(_GROUP_FIELD[by])
+        .values(GROUP_FIELD[by])
         .annotate(
             n=Count("pk"),
             n_converted=Count("pk", filter=Q(converted=True)),
@@ -100,7 +100,7 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
 
 def _likes_by(flt: ReportFilter, by: str) -> dict[tuple, int]:
     """Positive presses of the feedback terminal (Like-Index numerator), repeats excluded."""
-    regroup = _regrouper(by)
+    regroup = regrouper(by)
     presses = Press.objects.filter(
         store_id__in=flt.store_ids(),
         day__gte=flt.period.start,
@@ -112,7 +112,7 @@ def _likes_by(flt: ReportFilter, by: str) -> dict[tuple, int]:
     if seller_id is not None:
         presses = presses.filter(seller_id=seller_id)
     totals: dict[tuple, int] = defaultdict(int)
-    for row in presses.values(_GROUP_FIELD[by]).annotate(n=Count("pk")).order_by():
+    for row in presses.values(GROUP_FIELD[by]).annotate(n=Count("pk")).order_by():
         totals[regroup(row)] += row["n"]
     return totals
 
@@ -130,8 +130,8 @@ def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
     """A seller's traffic is the visitors of the store's hours they worked, taken as the
     hours from their first to their last consultation or receipt of each day (shift plans
     are not imported; a seller without a consultation all afternoon is still on shift)."""
-    regroup = _regrouper(by)
-    group_field = _GROUP_FIELD[by]
+    regroup = regrouper(by)
+    group_field = GROUP_FIELD[by]
     spans: dict[tuple[tuple, int, date], tuple[int, int]] = {}
     for qs in (consultations_in(flt), _seller_receipts(flt)):
         rows = (
@@ -183,11 +183,11 @@ def checklists_in(flt: ReportFilter) -> QuerySet[Checklist]:
 
 def _compliance_by(flt: ReportFilter, by: str) -> dict[tuple, tuple[float | None, int]]:
     """(compliance, checklists) per group: Σ earned / Σ possible, pooled over checklists."""
-    regroup = _regrouper(by)
+    regroup = regrouper(by)
     sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for row in (
         checklists_in(flt)
-        .values(_GROUP_FIELD[by])
+        .values(GROUP_FIELD[by])
         .annotate(earned=Sum("earned"), possible=Sum("possible"), n=Count("pk"))
         .order_by()
     ):
