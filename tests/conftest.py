@@ -8,6 +8,7 @@ os.environ.setdefault("CXM_DATA_DIR", tempfile.mkdtemp(prefix="cxm-test-"))
 
 import pytest  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.test import override_settings  # noqa: E402
 
 from cxm.imports.records import read_payload  # noqa: E402
 from cxm.imports.registry import run_import  # noqa: E402
@@ -79,6 +80,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (kept if touches or marked else dropped).append(item)
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_passwords():
+    """Django's default hasher (the product's, PBKDF2) spends a quarter of a second a hash by
+    design; the tests make six personas for most tests, so they hash with MD5 instead."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture

@@ -136,12 +136,6 @@ def run_queued(now=None) -> int:
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    """Personas are made with passwords; a fast hasher keeps the set-up short."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def worker():
     """`worker()` runs the due queued tasks; `worker(now=…)` as if at that moment."""
     return run_queued

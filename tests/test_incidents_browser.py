@@ -12,7 +12,7 @@ from tests.test_dashboard_browser import page  # noqa: F401  (the Chromium fixtu
 
 # The fakes' fixtures: fast password hashing among them.
 pytest_plugins = ["tests.incidents_fakes"]
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.browser
 
 
 def test_the_store_manager_comments_and_resolves_an_incident(page, live_server, personas, chain):  # noqa: F811

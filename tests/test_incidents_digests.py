@@ -19,7 +19,6 @@ from cxm.incidents.tasks import tick
 from cxm.org.models import Store
 
 pytest_plugins = ["tests.incidents_fakes"]
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 MSK = ZoneInfo("Europe/Moscow")
 EVERY_DAY_10_22 = {d: ["10:00", "22:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

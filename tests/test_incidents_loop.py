@@ -20,8 +20,6 @@ from tests.factories import bearer
 # The fakes' fixtures: an SMTP server, a Telegram Bot API, fast password hashing.
 pytest_plugins = ["tests.incidents_fakes"]
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 
 def detractor(answer_id: str, store: str = "MSK-2", **extra) -> dict:
     at = (timezone.now() - timedelta(minutes=5)).isoformat()

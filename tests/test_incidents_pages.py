@@ -18,7 +18,6 @@ from tests.factories import bearer
 
 # The fakes' fixtures: fast password hashing among them.
 pytest_plugins = ["tests.incidents_fakes"]
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ and the formulas under them."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from cxm.devices.models import DeviceToken
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
@@ -20,7 +18,6 @@ from tests.factories import receipt
 # The fakes' fixtures: an SMTP server, a Telegram Bot API, fast password hashing.
 pytest_plugins = ["tests.incidents_fakes"]
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 NSK = ZoneInfo("Asia/Novosibirsk")
 MSK = ZoneInfo("Europe/Moscow")
