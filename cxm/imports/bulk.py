@@ -59,6 +59,43 @@ def insert_rows(
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)
 
 
+def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -> None:
+    """bulk_create's drop-in for unsaved instances whose ids nobody reads back: every concrete
+    field but the primary key, down the same bulk path as insert_rows."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    insert_rows(
+        model,
+        [f.name for f in fields],
+        ([getattr(o, f.attname) for f in fields] for o in objects),
+    )
+
+
+def update_rows(
+    model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Set `field_names` of the rows given as (primary key, *values), within the caller's
+    transaction: one statement sent with executemany (pipelined on PostgreSQL), where
+    bulk_update would compile a CASE expression over every row."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    convert = [None, *_converters(fields)]
+    prepared = [
+        (*values, pk)
+        for pk, *values in (
+            tuple(c(v) if c else v for c, v in zip(convert, row, strict=True)) for row in rows
+        )
+    ]
+    if not prepared:
+        return
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
+            f"WHERE {quote(model._meta.pk.column)} = %s",
+            prepared,
+        )
+
+
 def _converters(fields: list[models.Field]) -> list[Callable[[Any], Any] | None]:
     # The connection itself, not the thread-local proxy: this runs for every value.
     real = connections[connection.alias]

@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from cxm.imports import fields
+from cxm.imports.bulk import insert_objects
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
@@ -80,7 +81,7 @@ def import_consultations(
         with transaction.atomic():
             unknown = _end_known(chain, rows, result)
             fresh = _drop_repeats(unknown, result)
-            Consultation.objects.bulk_create(fresh)
+            insert_objects(Consultation, fresh)
         result.accepted += len(fresh)
         touched.update((c.store_id, c.day) for c in fresh)
 

@@ -15,11 +15,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from cxm.imports.bulk import update_rows
 from cxm.metrics.consultations import match_consultations, match_consultations_by_store
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Consultation, MatchState
-
-_UPDATE_BATCH = 1000
 
 
 def sale_limit() -> timedelta:
@@ -127,14 +126,13 @@ def _match(stale: set[tuple[int, date]]) -> None:
 def _save(matched: pd.DataFrame) -> None:
     # A consultation whose window is still open is neither converted nor failed yet.
     still_open = ~matched["converted"] & (matched["deadline"] > pd.Timestamp(timezone.now()))
-    rows = [
-        Consultation(
-            pk=int(pk),
-            converted=None if wait else bool(ok),
-            receipt_id=None if pd.isna(rec) else int(rec),
-        )
-        for pk, ok, rec, wait in zip(
-            matched["id"], matched["converted"], matched["receipt"], still_open, strict=True
-        )
-    ]
-    Consultation.objects.bulk_update(rows, ["converted", "receipt"], batch_size=_UPDATE_BATCH)
+    update_rows(
+        Consultation,
+        ["converted", "receipt"],
+        (
+            (int(pk), None if wait else bool(ok), None if pd.isna(rec) else int(rec))
+            for pk, ok, rec, wait in zip(
+                matched["id"], matched["converted"], matched["receipt"], still_open, strict=True
+            )
+        ),
+    )
