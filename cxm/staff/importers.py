@@ -242,17 +242,27 @@ class _Templates:
 
     def __init__(self, chain: Chain):
         self.chain = chain
+        self.found: dict[tuple[str, int | None], ChecklistTemplate | None] = {}
         self.items: dict[int, tuple[list, dict[str, ChecklistItem]]] = {}
 
     def find(self, data: dict) -> ChecklistTemplate:
         code = fields.text(data, "template", max_length=60)
-        versions = ChecklistTemplate.objects.filter(chain=self.chain, code=code)
+        version = None
         if data.get("template_version") not in (None, ""):
-            versions = versions.filter(version=fields.integer(data, "template_version", minimum=1))
-        template = versions.first()
+            version = fields.integer(data, "template_version", minimum=1)
+        if (code, version) not in self.found:
+            self.found[code, version] = self._latest(code, version)
+        template = self.found[code, version]
         if template is None:
             raise RecordError("template", f"unknown checklist template {code!r}")
-        if template.pk not in self.items:
+        return template
+
+    def _latest(self, code: str, version: int | None) -> ChecklistTemplate | None:
+        versions = ChecklistTemplate.objects.filter(chain=self.chain, code=code)
+        if version is not None:
+            versions = versions.filter(version=version)
+        template = versions.first()
+        if template is not None:
             by_code = {i.code: i for i in template.items.all()}
             self.items[template.pk] = (item_specs(template), by_code)
         return template
