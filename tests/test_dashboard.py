@@ -204,3 +204,28 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     # The same count whatever the number of stores, sellers or days.
     with django_assert_max_num_queries(40):
         client.get(f"/?{WEEK}&format=json")
+
+
+@pytest.mark.parametrize(
+    ("page", "report", "first_column"),
+    [("/", "kpi", "store"), ("/staff/sellers/", "sellers", "seller")],
+)
+def test_a_page_exports_its_rows_with_its_own_filters(
+    client, chain_sales, page, report, first_column
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    html = login(client, "manager").get(f"{page}?{WEEK}").content.decode()
+    link = re.search(rf'href="(/incidents/export/{report}/\?[^"]+)" data-export="xlsx"', html)
+    assert link, "no XLSX link on the page"
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][0] == first_column
+    # The store manager's scope and the page's week travel with the link.
+    assert {r[0] for r in rows[1:]} <= {"MSK-2", "MSK-2-S1"} and len(rows) > 1
+    filters = dict(book.worksheets[1].iter_rows(values_only=True))
+    assert filters["from"] == "2026-03-02" and filters["to"] == "2026-03-08"

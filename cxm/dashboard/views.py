@@ -20,9 +20,12 @@ from cxm.reports.filters import FilterError
 
 
 def _page(
-    template: str, build: Callable[[DashboardQuery], dict[str, Any]]
+    template: str,
+    build: Callable[[DashboardQuery], dict[str, Any]],
+    export: tuple[str, str | None] | None = None,
 ) -> Callable[[HttpRequest], HttpResponse]:
-    """A login-only page and its JSON twin, both from `build(query)`."""
+    """A login-only page and its JSON twin, both from `build(query)`. `export` names the
+    report (and its grouping) whose rows the page offers as CSV/XLSX with the same filters."""
 
     @login_required
     def view(request: HttpRequest) -> HttpResponse:
@@ -39,6 +42,8 @@ def _page(
             return HttpResponse(text, content_type="application/json")
         # The charts read the same numbers from the page, as plain JSON numbers.
         context = {"data": data, "query": query, "chart_data": json.loads(text), **page_context()}
+        if export:
+            context["export"] = {"report": export[0], "by": export[1] or ""}
         return render(request, template, context)
 
     return view
@@ -54,4 +59,4 @@ def _problem(
     return render(request, "dashboard/problem.html", context, status=status)
 
 
-home = _page("dashboard/home.html", dashboard_data)
+home = _page("dashboard/home.html", dashboard_data, export=("kpi", "store"))

@@ -78,8 +78,8 @@ def sellers_data(query: DashboardQuery) -> dict[str, Any]:
     }
 
 
-failures = _page("staff/failures.html", failures_data)
-sellers = _page("staff/sellers.html", sellers_data)
+failures = _page("staff/failures.html", failures_data, export=("failures", None))
+sellers = _page("staff/sellers.html", sellers_data, export=("sellers", "seller"))
 
 
 @login_required
