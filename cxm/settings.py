@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxm.metrics.composite import parse_weights
 from cxm.paths import data_dir
-from cxm.trust.startup import checked_secret
+from cxm.trust.startup import checked_secret, rate_limits
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cxm.dashboard.middleware.ChainLanguageMiddleware",
+    # Before anything else that touches the database: a refused request costs one statement.
+    "cxm.trust.throttle.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -157,6 +159,12 @@ SESSION_COOKIE_AGE = env_int("CXM_SESSION_SECONDS", 12 * 3600)
 AUTHENTICATION_BACKENDS = ["cxm.trust.throttle.ThrottledModelBackend"]
 CXM_LOGIN_FAILURES = env_int("CXM_LOGIN_FAILURES", 5)
 CXM_LOGIN_LOCKOUT_SECONDS = env_int("CXM_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Public endpoints (survey, review links, devices, imports, login) per device token or IP hash:
+# {group: (requests, seconds)}; groups left out are not limited (cxm/trust/startup.py).
+CXM_RATE_LIMITS = rate_limits(env_str("CXM_RATE_LIMITS", ""))
+# Customers' contacts are removed this many days after their answer (0: kept for good;
+# cxm/trust/personal.py).
+CXM_CONTACT_RETENTION_DAYS = env_int("CXM_CONTACT_RETENTION_DAYS", 90)
 # Behind a TLS-terminating proxy (docs/deployment.md): cookies only over HTTPS.
 CXM_HTTPS = env_bool("CXM_HTTPS", False)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CXM_HTTPS

@@ -1,7 +1,8 @@
-"""Real processes for the replicator's end-to-end tests and its benchmark: CXM served by
-waitress on loopback with a fresh database of its own (SQLite file, or a new database on the
-PostgreSQL server named by CXM_DATABASE_URL), a recording proxy in front of it that keeps
-every byte the replicator sends to CXM, and `cxm-replicator` as a subprocess."""
+"""Real processes for the end-to-end tests and benchmarks that kill things: CXM served by
+waitress on loopback (as `cxm demo` serves it) with a fresh database of its own (SQLite file,
+or a new database on the PostgreSQL server named by CXM_DATABASE_URL) and, when asked, its
+task worker; a recording proxy in front of it that keeps every byte the replicator sends to
+CXM, and `cxm-replicator` as a subprocess."""
 
 import json
 import os
@@ -36,20 +37,24 @@ def wait_until(condition, timeout: float, what: str, step: float = 0.05) -> None
 
 
 class CxmServer:
-    """CXM with its own database, started and killed as a real process."""
+    """CXM with its own database, its web server and its task worker started and killed as
+    real processes. `env` adds settings (e.g. CXM_RATE_LIMITS="off" for a benchmark)."""
 
-    def __init__(self, workdir: Path, tag: str) -> None:
+    def __init__(self, workdir: Path, tag: str, threads: int = 4, **env: str) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.threads = threads
         self.database_url = _fresh_database(workdir, tag)
         self.env = dict(
             os.environ,
             CXM_DATA_DIR=str(workdir / f"data-{tag}"),
             CXM_DATABASE_URL=self.database_url,
             CXM_LOG_LEVEL="ERROR",
+            **env,
         )
         self.process: subprocess.Popen | None = None
+        self.worker: subprocess.Popen | None = None
 
     def cxm(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
@@ -80,7 +85,8 @@ class CxmServer:
     def start(self) -> None:
         code = (
             "from waitress import serve; from cxm.wsgi import application; "
-            f"serve(application, listen='127.0.0.1:{self.port}', threads=4, _quiet=True)"
+            f"serve(application, listen='127.0.0.1:{self.port}', threads={self.threads}, "
+            "_quiet=True)"
         )
         self.process = subprocess.Popen([PY, "-c", code], env=self.env, cwd=ROOT)
         # Generous: on a loaded two-core machine a Django start-up can take a while.
@@ -99,6 +105,21 @@ class CxmServer:
             self.process.wait()
             self.process = None
 
+    def start_worker(self) -> None:
+        """The task worker, as `cxm demo` starts it."""
+        command = [PY, "-m", "cxm", "db_worker", "--interval", "1", "--no-startup-delay"]
+        with (self.workdir / "worker.log").open("ab") as log:  # it logs every task it runs
+            self.worker = subprocess.Popen(
+                command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def kill_worker(self) -> None:
+        """SIGKILL, in the middle of whatever task it runs."""
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker.wait()
+            self.worker = None
+
     def receipt_keys(self) -> list[tuple[str, int]]:
         code = (
             "import json; from cxm.sales.models import Receipt; "
@@ -114,6 +135,7 @@ class CxmServer:
 
     def close(self) -> None:
         self.kill()
+        self.kill_worker()
         _drop_database(self.database_url)
 
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from cxm.feedback.models import FeedbackSetup, Press, ReviewClick, SurveyResponse
+from cxm.trust.personal import masked
 
 
 @admin.register(FeedbackSetup)
@@ -44,6 +45,13 @@ class SurveyResponseAdmin(ReadOnlyAdmin):
     list_display = ["store", "at", "channel", "declined", "nps", "seller", "receipt"]
     date_hierarchy = "day"
     raw_id_fields = ["receipt"]
+    # Personal data stays out of the admin: masked (docs/security.md).
+    exclude = ["contact"]
+    readonly_fields = ["customer_contact"]
+
+    @admin.display(description="customer contact")
+    def customer_contact(self, answer: SurveyResponse) -> str:
+        return masked(answer.contact)
 
 
 @admin.register(ReviewClick)

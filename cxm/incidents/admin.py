@@ -4,6 +4,7 @@ and deliveries are shown for support."""
 from django.contrib import admin
 
 from cxm.incidents.models import Attempt, Delivery, Incident, Review, Rule, Subscription
+from cxm.trust.personal import masked
 
 
 @admin.register(Rule)
@@ -17,7 +18,13 @@ class IncidentAdmin(admin.ModelAdmin):
     list_display = ["pk", "store", "rule", "title", "status", "owner", "due_at", "escalated"]
     list_filter = ["status", "rule__kind", "escalated"]
     list_select_related = ["store", "rule", "owner"]
-    readonly_fields = ["contact"]
+    # The customer's contact is for the managers who handle the incident, on its own page.
+    exclude = ["contact", "key"]
+    readonly_fields = ["customer_contact"]
+
+    @admin.display(description="customer contact")
+    def customer_contact(self, incident: Incident) -> str:
+        return masked(incident.contact)
 
 
 @admin.register(Review)

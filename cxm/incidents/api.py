@@ -18,6 +18,7 @@ from cxm.incidents.models import Status as IncidentStatus
 from cxm.incidents.rules import ensure_default_rules, rule_params
 from cxm.incidents.services import add_comment, change_status, visible_incidents
 from cxm.org.models import Chain, Role
+from cxm.trust.personal import contact_for, masked
 
 router = Router(tags=["incidents"])
 
@@ -63,19 +64,21 @@ PLAIN_FIELDS = (
     "due_at",
     "closed_at",
     "signals",
-    "contact",
     "outcome",
     "dismiss_reason",
 )
 
 
-def incident_out(incident: Incident, events: bool = False) -> dict[str, Any]:
+def incident_out(incident: Incident, events: bool = False, viewer=None) -> dict[str, Any]:
+    """The incident as the API and the exports show it. The customer's contact is in full
+    only for a `viewer` who handles the incident (its own record); lists and exports mask it."""
     body = {
         "id": incident.pk,
         "store": incident.store.code,
         "rule": incident.rule.code,
         "owner": incident.owner.get_username() if incident.owner else None,
         **{f: getattr(incident, f) for f in PLAIN_FIELDS},
+        "contact": contact_for(viewer, incident) if viewer else masked(incident.contact),
     }
     if events:
         body["events"] = [
@@ -110,7 +113,7 @@ def _incident(request: HttpRequest, incident_id: int) -> Incident:
 
 @router.get("/incidents/{incident_id}", response={200: IncidentOut, 404: Message})
 def get_incident(request: HttpRequest, incident_id: int) -> dict:
-    return incident_out(_incident(request, incident_id), events=True)
+    return incident_out(_incident(request, incident_id), events=True, viewer=request.auth)
 
 
 def _problem(exc: ValidationError) -> str:
@@ -132,7 +135,7 @@ def comment(request: HttpRequest, incident_id: int, body: CommentIn) -> Status[d
         add_comment(incident, request.auth, body.text)
     except ValidationError as exc:
         return Status(422, {"detail": _problem(exc)})
-    return Status(201, incident_out(incident, events=True))
+    return Status(201, incident_out(incident, events=True, viewer=request.auth))
 
 
 class StatusIn(Schema):
@@ -154,7 +157,7 @@ def set_status(request: HttpRequest, incident_id: int, body: StatusIn) -> Status
         )
     except ValidationError as exc:
         return Status(422, {"detail": _problem(exc)})
-    return Status(200, incident_out(incident, events=True))
+    return Status(200, incident_out(incident, events=True, viewer=request.auth))
 
 
 class RuleOut(Schema):

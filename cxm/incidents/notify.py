@@ -36,7 +36,8 @@ def incident_text(incident: Incident) -> str:
         _("Owner: %(owner)s") % {"owner": incident.owner or "—"},
     ]
     if incident.contact:
-        lines.append(_("Customer contact: %(contact)s") % {"contact": incident.contact})
+        # Messages travel and are kept: the contact stays on the incident's page (docs/security.md).
+        lines.append(_("The customer left a contact: it is on the incident's page."))
     return "\n".join(line for line in lines if line)
 
 

@@ -21,6 +21,7 @@ from cxm.reports.filters import ReportFilter
 from cxm.reports.registry import build_report
 from cxm.staff.models import Consultation
 from cxm.traffic.models import VisitorCount
+from cxm.trust.personal import contact_key
 
 NEGATIVE_BUTTONS = [Button.POOR, Button.BAD, Button.DISLIKE]
 
@@ -153,7 +154,8 @@ def detect_detractors(rule: Rule, now: datetime) -> Findings:
         if not (answer.comment.strip() or contact):
             continue
         # The same customer (by contact) complaining twice is one incident.
-        key = f"contact:{contact}" if contact else f"answer:{answer.external_id}"
+        # Keyed by a hash: the contact itself is kept only in the incident's contact field.
+        key = f"contact:{contact_key(contact)}" if contact else f"answer:{answer.external_id}"
         title = _("Detractor answer: NPS %(nps)s") % {"nps": answer.nps}
         found.signals.append(
             Signal(answer.store_id, key, title, answer.at, answer.comment.strip(), contact)

@@ -47,8 +47,8 @@ def evaluate(chain_id: int) -> dict[str, int]:
 
 @task()
 def tick() -> dict[str, int]:
-    """Every CXM_ORGANIZER_TICK_SECONDS: rules, escalation and due digests for every chain;
-    then the next tick is queued."""
+    """Every CXM_ORGANIZER_TICK_SECONDS: rules, escalation and due digests for every chain,
+    contacts past their retention removed; then the next tick is queued."""
     from cxm.incidents.digests import send_due_digests
     from cxm.incidents.services import evaluate_chain
 
@@ -57,6 +57,9 @@ def tick() -> dict[str, int]:
         for name, n in evaluate_chain(chain).items():
             tally[name] = tally.get(name, 0) + n
     tally["digests"] = send_due_digests(timezone.now())
+    from cxm.trust.personal import forget_expired_contacts
+
+    tally["contacts_forgotten"] = forget_expired_contacts()
     if not _already_queued(tick, []):
         run_after = timezone.now() + timedelta(seconds=settings.CXM_ORGANIZER_TICK_SECONDS)
         tick.using(run_after=run_after).enqueue()

@@ -50,6 +50,7 @@ from cxm.org.scope import scope_for
 from cxm.reports.filters import FilterError
 from cxm.reports.formats import to_json
 from cxm.reports.registry import REPORTS, build_report
+from cxm.trust.personal import contact_for, masked
 
 RECENTLY_CLOSED = 20
 
@@ -76,6 +77,8 @@ def today(request: HttpRequest) -> HttpResponse:
     if fmt == "json":
         body = json.dumps({"rows": rows}, cls=DjangoJSONEncoder, ensure_ascii=False)
         return HttpResponse(body, content_type="application/json")
+    for found in incidents:  # a list: the contact is on each incident's own page
+        found.contact_masked = masked(found.contact)
     open_ = sorted((i for i in incidents if i.is_open), key=lambda i: i.due_at)
     closed = [i for i in incidents if not i.is_open][:RECENTLY_CLOSED]
     context = {
@@ -100,6 +103,7 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
     found = _visible(request, pk)
     context = {
         "incident": found,
+        "contact": contact_for(request.user, found),
         "events": found.events.select_related("author"),
         "moves": [(s, Status(s).label) for s in FLOW[found.status]],
         "outcomes": Outcome.choices,

@@ -1,5 +1,6 @@
-"""What the trust app keeps: the audit log of administrative changes and recent failed logins
-(by keyed hash only — neither the user name nor the IP address is stored in clear)."""
+"""What the trust app keeps: the audit log of administrative changes, and recent failed logins
+and requests to the public endpoints (by keyed hash only — neither the user name, the device
+token nor the IP address is stored in clear)."""
 
 from django.conf import settings
 from django.db import models
@@ -50,3 +51,21 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]}… {self.at:%Y-%m-%d %H:%M}"
+
+
+class RateCount(models.Model):
+    """Requests of one client to one group of public endpoints in one window (fixed windows,
+    cxm/trust/throttle.py). The client is a keyed hash of its device token or IP address."""
+
+    key = models.CharField(max_length=64)
+    # The window's end, in seconds since the epoch: rows past it are forgotten.
+    until = models.BigIntegerField(db_index=True)
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "until"], name="rate_count_unique_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.hits} until {self.until}"

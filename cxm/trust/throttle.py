@@ -1,24 +1,35 @@
-"""Login throttling against password guessing: after too many failed logins for one user name,
-or from one IP address, within a window, further attempts are refused without checking the
-password. Failures are kept under a keyed hash (HMAC with SECRET_KEY): the table holds neither
-user names nor IP addresses.
+"""Throttling, with every client kept under a keyed hash (HMAC with SECRET_KEY): the tables
+hold no user name, device token or IP address.
 
-It is the authentication backend (Django's, with the check in front), so it guards every door
-that logs in with a password — the login page, the admin and `Client.login` alike.
+Login throttling against password guessing: after too many failed logins for one user name,
+or from one IP address, within a window, further attempts are refused without checking the
+password. It is the authentication backend (Django's, with the check in front), so it guards
+every door that logs in with a password — the login page, the admin and `Client.login` alike.
+
+Rate limits of the public endpoints (`RateLimitMiddleware`): each group of endpoints allows a
+client — the device or API token it sends, or else its IP address — so many requests per fixed
+window (CXM_RATE_LIMITS); past that it answers 429 with Retry-After and nothing is done. The
+count is one atomic upsert in the database, so every web process shares it: a deployment has
+PostgreSQL and no shared cache, and Django's database cache increments by read-then-write.
 """
 
 import hashlib
 import hmac
+import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cxm.trust.models import LoginFailure
+from cxm.trust.models import LoginFailure, RateCount
 
 # An office behind one NAT address shares the IP count: it gets more room than one user name.
 IP_ALLOWANCE = 4
@@ -84,3 +95,91 @@ def _ip(request: HttpRequest | None) -> str | None:
     # REMOTE_ADDR only: behind nginx the proxy sets it (docs/deployment.md); a client-sent
     # X-Forwarded-For would let a guesser pick a fresh address for every try.
     return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+# Groups of public endpoints: a name (CXM_RATE_LIMITS), path prefixes, the methods counted.
+PUBLIC_GROUPS: tuple[tuple[str, tuple[str, ...], frozenset[str] | None], ...] = (
+    ("login", ("/accounts/login/", "/admin/login/"), frozenset({"POST"})),
+    ("survey", ("/feedback/survey/",), None),
+    ("review", ("/feedback/review/",), None),
+    # Terminal presses, consultations and traffic from devices; the kiosk page and its setup.
+    (
+        "device",
+        ("/api/v1/devices/events/", "/api/v1/feedback/terminal", "/feedback/terminal/"),
+        None,
+    ),
+    ("import", ("/api/v1/imports/",), frozenset({"POST"})),
+)
+
+
+class RateLimitMiddleware:
+    """Counts each request to a public endpoint against its client and group; over the limit
+    the request is answered 429 before any view runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        group = public_group(request)
+        limit = settings.CXM_RATE_LIMITS.get(group) if group else None
+        if limit is not None:
+            wait = hit(group, client_of(request), *limit)
+            if wait is not None:
+                return too_many(request, limit, wait)
+        return self.get_response(request)
+
+
+def public_group(request: HttpRequest) -> str | None:
+    for group, prefixes, methods in PUBLIC_GROUPS:
+        if request.path.startswith(prefixes) and (methods is None or request.method in methods):
+            return group
+    return None
+
+
+def client_of(request: HttpRequest) -> str:
+    """The bearer token a device or integration sends, else the IP address — never stored,
+    only hashed (`hit`). A wrong token gets its own count: the view refuses it anyway."""
+    scheme, _sep, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + token.strip()
+    return "ip:" + (_ip(request) or "")
+
+
+def hit(group: str, client: str, limit: int, seconds: int, now: float | None = None) -> int | None:
+    """Counts one request of `client` to `group`; returns the seconds to wait when it is
+    over `limit` requests in the current window of `seconds`, else None."""
+    now = time.time() if now is None else now
+    until = (int(now) // seconds + 1) * seconds
+    key = _key("rate", f"{group}:{client}")
+    quote = connection.ops.quote_name
+    table = quote(RateCount._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('key')}, {quote('until')}, {quote('hits')}) "
+            f"VALUES (%s, %s, 1) ON CONFLICT ({quote('key')}, {quote('until')}) "
+            f"DO UPDATE SET {quote('hits')} = {table}.{quote('hits')} + 1 "
+            f"RETURNING {quote('hits')}",
+            [key, until],
+        )
+        hits = cursor.fetchone()[0]
+    if hits == 1:  # the client's first request in this window: forget the finished ones
+        RateCount.objects.filter(until__lte=now).delete()
+    return None if hits <= limit else max(1, math.ceil(until - now))
+
+
+def too_many(request: HttpRequest, limit: tuple[int, int], wait: int) -> HttpResponse:
+    count, seconds = limit
+    if request.path.startswith("/api/"):
+        detail = (
+            f"too many requests from this device or address: at most {count} in {seconds} s; "
+            f"retry after {wait} s"
+        )
+        response: HttpResponse = JsonResponse({"detail": detail}, status=429)
+    else:
+        message = _("Too many requests from this device. Please try again in %(wait)s s.") % {
+            "wait": wait
+        }
+        html = render_to_string("trust/too_many.html", {"message": message}, request=request)
+        response = HttpResponse(html, status=429)
+    response["Retry-After"] = str(wait)
+    return response
