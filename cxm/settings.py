@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "cxm.org",
     "cxm.sales",
     "cxm.traffic",
+    "cxm.rollups",
     "cxm.staff",
     "cxm.feedback",
     "cxm.devices",

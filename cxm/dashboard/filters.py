@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
+from django.db.models import F
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -109,16 +110,29 @@ def scope_choices(query: DashboardQuery) -> dict[str, list[dict[str, str]]]:
     """What the region → store → seller selectors offer: only the scope, each list narrowed
     by the choice before it."""
     flt = query.filter
-    stores = Store.objects.filter(pk__in=flt.scope.store_ids).select_related("region")
-    regions = sorted({store.region.name for store in stores})
+    # Plain values, not model instances: a national chain lists thousands of sellers here.
+    stores = list(
+        Store.objects.filter(pk__in=flt.scope.store_ids)
+        .order_by("code")
+        .values("pk", "code", "name", region_name=F("region__name"))
+    )
+    regions = sorted({store["region_name"] for store in stores})
     if flt.region:
-        stores = stores.filter(region__name=flt.region)
-    stores = list(stores)
-    narrowed = [s.pk for s in stores if not flt.store or s.code == flt.store]
-    sellers = visible_sellers(flt.scope).filter(store_id__in=narrowed).select_related("store")
+        stores = [s for s in stores if s["region_name"] == flt.region]
+    narrowed = [s["pk"] for s in stores if not flt.store or s["code"] == flt.store]
+    sellers = (
+        visible_sellers(flt.scope)
+        .filter(store_id__in=narrowed)
+        .order_by("code")
+        .values("code", "name", store_code=F("store__code"))
+    )
     return {
         "periods": list(PRESETS),
         "regions": regions,
-        "stores": [{"code": s.code, "name": s.name, "region": s.region.name} for s in stores],
-        "sellers": [{"code": s.code, "name": s.name, "store": s.store.code} for s in sellers],
+        "stores": [
+            {"code": s["code"], "name": s["name"], "region": s["region_name"]} for s in stores
+        ],
+        "sellers": [
+            {"code": s["code"], "name": s["name"], "store": s["store_code"]} for s in sellers
+        ],
     }

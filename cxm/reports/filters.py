@@ -1,6 +1,7 @@
 """The filter every report shares: period, region → store → seller, within the user's scope."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -39,10 +40,19 @@ class ReportFilter:
         return stores
 
     def store_ids(self) -> list[int]:
-        return list(self.stores().values_list("pk", flat=True))
+        return list(self._store_ids)
+
+    @cached_property
+    def _store_ids(self) -> tuple[int, ...]:
+        # Asked by every figure of a page: one query per filter, not one per figure.
+        return tuple(self.stores().values_list("pk", flat=True))
 
     def seller_id(self) -> int | None:
         """The one seller the figures are limited to, if any."""
+        return self._seller_id
+
+    @cached_property
+    def _seller_id(self) -> int | None:
         if self.seller:
             seller = Seller.objects.filter(code=self.seller, store_id__in=self.store_ids()).first()
             if seller is None:
@@ -53,4 +63,9 @@ class ReportFilter:
         return self.scope.seller_id
 
     def shifted(self, period: Period) -> "ReportFilter":
-        return ReportFilter(self.scope, period, self.store, self.region, self.seller)
+        shifted = ReportFilter(self.scope, period, self.store, self.region, self.seller)
+        # The same stores in another period (cached_property keeps its value in __dict__).
+        for name in ("_store_ids", "_seller_id"):
+            if name in self.__dict__:
+                shifted.__dict__[name] = self.__dict__[name]
+        return shifted

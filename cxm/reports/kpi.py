@@ -4,16 +4,13 @@ the previous period, the same period last year, and the change split into three 
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Sum
-
 from cxm.metrics.decomposition import decompose_revenue, split_ticket_effect
 from cxm.metrics.kpi import SalesFigures, ratio
 from cxm.metrics.periods import Period, previous_period, same_period_last_year
 from cxm.org.models import Seller
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import figures_row, sales_figures, traffic_by_store
-from cxm.sales.models import OperationType, Receipt
-from cxm.traffic.models import VisitorCount
+from cxm.rollups import sources
 
 
 def _period_dict(period: Period) -> dict[str, str]:
@@ -129,24 +126,16 @@ def _with_store_traffic(flt: ReportFilter, by_seller: dict) -> dict:
 
 def conversion_heatmap(flt: ReportFilter) -> dict[str, Any]:
     """Conversion by weekday (0 = Monday) × local hour, over the period."""
-    store_ids = flt.store_ids()
-    window = {"store_id__in": store_ids, "day__gte": flt.period.start, "day__lte": flt.period.end}
+    sold, counted = sources.current().sales_and_traffic(
+        flt.store_ids(), flt.period, ("day", "hour")
+    )
     receipts: dict[tuple[int, int], int] = defaultdict(int)
-    for row in (
-        Receipt.objects.filter(operation_type=OperationType.SALE, **window)
-        .values("day", "hour")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        receipts[(row["day"].weekday(), row["hour"])] += row["n"]
+    for row in sold:
+        if row["receipts"]:
+            receipts[(row["day"].weekday(), row["hour"])] += row["receipts"]
     visitors: dict[tuple[int, int], int] = defaultdict(int)
-    for row in (
-        VisitorCount.objects.filter(**window)
-        .values("day", "hour")
-        .annotate(n=Sum("visitors_in"))
-        .order_by()
-    ):
-        visitors[(row["day"].weekday(), row["hour"])] += row["n"] or 0
+    for row in counted:
+        visitors[(row["day"].weekday(), row["hour"])] += row["visitors"]
     cells = [
         {
             "weekday": wd,

@@ -1,5 +1,6 @@
 """Sales and traffic figures grouped by any key: the one query behind the KPI page, the
-API, `cxm report kpi` and the simulator-truth tests."""
+API, `cxm report kpi` and the simulator-truth tests. The sums come from the current fact
+source (cxm.rollups.sources): the rollups, or the raw facts they are checked against."""
 
 from collections import defaultdict
 from collections.abc import Callable
@@ -7,15 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
-
 from cxm.metrics.kpi import SalesFigures
 from cxm.metrics.periods import bucket_start
 from cxm.org.models import Seller, Store
 from cxm.reports.filters import ReportFilter
-from cxm.sales.models import OperationType, Receipt
-from cxm.traffic.models import VisitorCount
+from cxm.rollups import sources
 
 GROUPINGS = ("store", "region", "seller", "day", "week", "month", "hour")
 
@@ -30,19 +27,7 @@ GROUP_FIELD = {
     "hour": "hour",
 }
 
-_SALE = Q(operation_type=OperationType.SALE)
-_RETURN = Q(operation_type=OperationType.SALE_RETURN)
 ZERO = Decimal(0)
-
-
-def _receipt_aggregates() -> dict[str, Any]:
-    return {
-        "sales": Coalesce(Sum("total", filter=_SALE), 0),
-        "returns": Coalesce(Sum("total", filter=_RETURN), 0),
-        "receipts": Count("pk", filter=_SALE),
-        "units_sold": Coalesce(Sum("units", filter=_SALE), ZERO),
-        "units_returned": Coalesce(Sum("units", filter=_RETURN), ZERO),
-    }
 
 
 def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures]:
@@ -52,23 +37,20 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
     store_ids = flt.store_ids()
     seller_id = flt.seller_id()
     fields = [GROUP_FIELD[by]] if by else []
-    receipts = Receipt.objects.filter(
-        store_id__in=store_ids, day__gte=flt.period.start, day__lte=flt.period.end
-    )
-    if seller_id is not None:
-        receipts = receipts.filter(seller_id=seller_id)
-    rows = receipts.values(*fields).annotate(**_receipt_aggregates()).order_by()
-    regroup = regrouper(by)
+    source, regroup = sources.current(), regrouper(by)
+    # Traffic belongs to the store, not to a seller: seller figures have no conversion.
+    visitors = None
+    if by != "seller" and seller_id is None:
+        rows, counted = source.sales_and_traffic(store_ids, flt.period, fields)
+        visitors = _visitors(counted, regroup)
+    else:
+        rows = source.sales(store_ids, flt.period, seller_id, fields)
     money: dict[tuple, list] = defaultdict(lambda: [0, 0, ZERO])
     for row in rows:
         acc = money[regroup(row)]
         acc[0] += row["sales"] - row["returns"]
         acc[1] += row["receipts"]
         acc[2] += row["units_sold"] - row["units_returned"]
-    # Traffic belongs to the store, not to a seller: seller figures have no conversion.
-    visitors = None
-    if by != "seller" and seller_id is None:
-        visitors = _traffic(store_ids, flt, by, regroup)
     keys = set(money) | set(visitors or ()) | _listed_keys(flt, by, store_ids, seller_id)
     return {
         key: SalesFigures(
@@ -107,17 +89,14 @@ def traffic_by_store(flt: ReportFilter) -> dict[str, int]:
 
 
 def _traffic(store_ids, flt: ReportFilter, by: str | None, regroup) -> dict[tuple, int]:
-    counts = (
-        VisitorCount.objects.filter(
-            store_id__in=store_ids, day__gte=flt.period.start, day__lte=flt.period.end
-        )
-        .values(*([GROUP_FIELD[by]] if by else []))
-        .annotate(visitors=Sum("visitors_in"))
-        .order_by()
-    )
+    fields = [GROUP_FIELD[by]] if by else []
+    return _visitors(sources.current().traffic(store_ids, flt.period, fields), regroup)
+
+
+def _visitors(rows, regroup) -> dict[tuple, int]:
     totals: dict[tuple, int] = defaultdict(int)
-    for row in counts:
-        totals[regroup(row)] += row["visitors"] or 0
+    for row in rows:
+        totals[regroup(row)] += row["visitors"]
     return totals
 
 

@@ -2,7 +2,8 @@
 
 A receipt's identity is (fiscal drive, fiscal document number): re-sending is harmless.
 Each batch is written in one transaction down the database's own bulk path (cxm.imports.bulk),
-so a 1 GB file streams through in bounded memory (see bench/import_receipts.py).
+so a 1 GB file streams through in bounded memory (see bench/import_receipts.py); the same
+transaction sums the batch's store-days into the rollups the dashboards read (cxm.rollups).
 """
 
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,7 @@ from cxm.imports.bulk import insert_rows, reserve_ids
 from cxm.imports.records import ImportResult, Record, run_in_batches
 from cxm.org.models import Chain, Store
 from cxm.org.services import SellerDirectory, StoreDirectory
+from cxm.rollups.refresh import refresh_store_days
 from cxm.sales.ffd import ParsedReceipt, ReceiptError, iter_receipt_dicts, parse_receipt
 from cxm.sales.models import Receipt, ReceiptItem
 from cxm.sales.services import CategoryAssigner
@@ -108,6 +110,7 @@ def _write(accepted: list[_Accepted], categories: CategoryAssigner, result: Impo
                 for item in a.parsed.items
             ],
         )
+        refresh_store_days({(a.store.pk, a.local.date()) for a in fresh})
     result.accepted += len(fresh)
 
 

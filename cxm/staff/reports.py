@@ -15,10 +15,9 @@ from cxm.metrics.consultations import ActivityFigures
 from cxm.metrics.kpi import ratio
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import GROUP_FIELD, figures_row, regrouper, sales_figures
-from cxm.sales.models import Receipt
+from cxm.rollups import sources
 from cxm.staff.matching import refresh_matches
 from cxm.staff.models import Checklist, ChecklistAnswer, Consultation
-from cxm.traffic.models import VisitorCount
 
 STAFF_GROUPINGS = ("seller", "store", "region", "day", "week", "month")
 WEEKDAYS = 7
@@ -132,45 +131,29 @@ def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
     are not imported; a seller without a consultation all afternoon is still on shift)."""
     regroup = regrouper(by)
     group_field = GROUP_FIELD[by]
+    source = sources.current()
     spans: dict[tuple[tuple, int, date], tuple[int, int]] = {}
-    for qs in (consultations_in(flt), _seller_receipts(flt)):
-        rows = (
-            qs.values(group_field, "store_id", "day")
-            .annotate(first=Min("hour"), last=Max("hour"))
-            .order_by()
-        )
+    consultation_hours = (
+        consultations_in(flt)
+        .values(group_field, "store_id", "day")
+        .annotate(first=Min("hour"), last=Max("hour"))
+        .order_by()
+    )
+    receipt_hours = source.seller_hours(flt.store_ids(), flt.period, flt.seller_id(), group_field)
+    for rows in (consultation_hours, receipt_hours):
         for row in rows:
             key = (regroup(row), row["store_id"], row["day"])
             first, last = spans.get(key, (row["first"], row["last"]))
             spans[key] = (min(first, row["first"]), max(last, row["last"]))
     visitors: dict[tuple[int, date], dict[int, int]] = defaultdict(dict)
-    for row in (
-        VisitorCount.objects.filter(
-            store_id__in={s for _, s, _ in spans},
-            day__gte=flt.period.start,
-            day__lte=flt.period.end,
-        )
-        .values("store_id", "day", "hour")
-        .annotate(n=Sum("visitors_in"))
-        .order_by()
-    ):
-        visitors[(row["store_id"], row["day"])][row["hour"]] = row["n"]
+    stores = sorted({s for _, s, _ in spans})
+    for row in source.traffic(stores, flt.period, ("store_id", "day", "hour")):
+        visitors[(row["store_id"], row["day"])][row["hour"]] = row["visitors"]
     totals: dict[tuple, int] = defaultdict(int)
     for (key, store_id, day), (first, last) in spans.items():
         by_hour = visitors.get((store_id, day), {})
         totals[key] += sum(n for hour, n in by_hour.items() if first <= hour <= last)
     return totals
-
-
-def _seller_receipts(flt: ReportFilter) -> QuerySet[Receipt]:
-    rows = Receipt.objects.filter(
-        store_id__in=flt.store_ids(),
-        day__gte=flt.period.start,
-        day__lte=flt.period.end,
-        seller__isnull=False,
-    )
-    seller_id = flt.seller_id()
-    return rows if seller_id is None else rows.filter(seller_id=seller_id)
 
 
 def checklists_in(flt: ReportFilter) -> QuerySet[Checklist]:

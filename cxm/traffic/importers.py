@@ -9,6 +9,7 @@ from django.db import transaction
 from cxm.imports import fields
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Store
+from cxm.rollups.refresh import refresh_store_days
 from cxm.traffic.models import VisitorCount
 
 
@@ -81,5 +82,6 @@ def _write(rows: dict[tuple[int, object], VisitorCount], result: ImportResult) -
     with transaction.atomic():
         VisitorCount.objects.bulk_create(new)
         VisitorCount.objects.bulk_update(changed, ["minutes", "visitors_in", "visitors_out"])
+        refresh_store_days({(row.store_id, row.day) for row in new + changed})
     result.accepted += len(new)
     result.updated += len(changed)

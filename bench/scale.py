@@ -1,0 +1,525 @@
+"""Benchmark: a chain's history at 1×, 4× and 16× a base size in PostgreSQL — ingest rate,
+rollup upkeep, and the chain and store dashboards (page JSON twin and API) read from the
+rollups against the same figures summed from the raw facts in the same run.
+
+    .venv/bin/python bench/scale.py --url postgres://postgres@127.0.0.1:55446 \\
+        --stores 200 --base-days 23 --scales 1 4 16
+
+Each scale is a fresh database `bench_scale_<N>x` filled in a child process:
+
+1. stores (each with its time zone and register) and sellers through the import contract;
+2. the history — `stores × base-days × N` store-days, ≈ --receipts-per-day receipts each with
+   three lines, and hourly visitor counts — generated inside PostgreSQL (INSERT … SELECT over
+   generate_series, indexes rebuilt afterwards: the fastest way to get millions of realistic
+   rows onto a small machine);
+3. the rollups summed for every store-day (the one-off build `cxm rollups rebuild` does);
+4. one more day for every store through the real import path (`run_import`: FNS receipt JSON
+   parsed, sellers matched, COPY, rollups refreshed in each batch's transaction) — the ingest
+   rate — and that day's rollup refresh timed on its own;
+5. each dashboard asked --requests times from the rollups and --raw-requests times from the
+   raw facts (cxm.rollups.sources.RAW_FACTS), for the last 30 days and the whole history;
+   server time is the Django handler's (in-process test client, no network); the response
+   bodies from both sources must be identical;
+6. EXPLAIN of the rollup queries a chain dashboard runs (which index each one uses).
+
+Prints one table per measure and an extrapolation to 200 stores × 365 days when the largest
+scale is smaller. Run it under `nice`; PostgreSQL is the server at --url.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONES = (
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Vladivostok",
+)
+SELLERS_PER_STORE = 6
+FULL_STORE_DAYS = 200 * 365
+
+
+def main() -> None:
+    args = _arguments()
+    if args.one_scale:
+        print(json.dumps(run_scale(args)), flush=True)
+        return
+    results = []
+    for scale in args.scales:
+        name = f"bench_scale_{scale}x"
+        _create_database(args.url, name)
+        child = [sys.executable, __file__, "--one-scale", str(scale), *sys.argv[1:]]
+        env = dict(os.environ, CXM_DATABASE_URL=f"{args.url}/{name}", CXM_LOG_LEVEL="ERROR")
+        env.setdefault("CXM_DATA_DIR", "/tmp/cxm-bench-scale")
+        print(f"== {scale}× ({args.stores} stores × {args.base_days * scale} days)", flush=True)
+        done = subprocess.run(child, env=env, cwd=ROOT, capture_output=True, text=True)
+        sys.stderr.write(done.stderr)
+        if done.returncode:
+            raise SystemExit(f"scale {scale}× failed")
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        if not args.keep:
+            _drop_database(args.url, name)
+    report(results, args)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="postgres://postgres@127.0.0.1:55446")
+    parser.add_argument("--stores", type=int, default=200)
+    parser.add_argument("--base-days", type=int, default=23)
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--receipts-per-day", type=int, default=270, help="per store, on average")
+    parser.add_argument("--requests", type=int, default=20, help="per dashboard, from rollups")
+    parser.add_argument("--raw-requests", type=int, default=3, help="per dashboard, from facts")
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--one-scale", type=int, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _admin(url: str):
+    import psycopg
+
+    return psycopg.connect(f"{url}/postgres", autocommit=True)
+
+
+def _create_database(url: str, name: str) -> None:
+    with _admin(url) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+
+
+def _drop_database(url: str, name: str) -> None:
+    with _admin(url) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+# ---------------------------------------------------------------- one scale, in its own process
+
+
+def run_scale(args: argparse.Namespace) -> dict:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    days = args.base_days * args.one_scale
+    first = date(2026, 1, 1)
+    out: dict = {"scale": args.one_scale, "stores": args.stores, "days": days}
+    chain, user = _chain(args.stores)
+    out.update(_fill_history(args, first, days))
+    out.update(_build_rollups())
+    new_day = first + timedelta(days=days)
+    out.update(_ingest_one_day(args, chain, new_day))
+    out.update(_dashboards(args, user, new_day, days + 1))
+    out["plans"] = _plans(user, new_day)
+    out.update(_sizes())
+    return out
+
+
+def _log(message: str) -> None:
+    print(f"   {time.strftime('%H:%M:%S', time.gmtime())} {message}", file=sys.stderr, flush=True)
+
+
+def _chain(stores: int):
+    from django.contrib.auth import get_user_model
+
+    from cxm.imports.records import read_payload
+    from cxm.imports.registry import run_import
+    from cxm.org.models import Membership, Role
+    from cxm.org.services import default_chain
+
+    chain = default_chain()
+    store_records, seller_records = [], []
+    for n in range(stores):
+        zone = ZONES[n % len(ZONES)]
+        code = f"S{n + 1:03d}"
+        store_records.append(
+            {
+                "code": code,
+                "name": f"Магазин {n + 1}",
+                "region": zone.split("/")[1],
+                "city": zone.split("/")[1],
+                "timezone": zone,
+                "registers": [f"77{n + 1:014d}"],
+            }
+        )
+        for k in range(SELLERS_PER_STORE):
+            seller_records.append(
+                {"code": f"{code}-{k + 1}", "name": f"Продавец {n + 1} {k + 1}", "store": code}
+            )
+    for kind, records in (("stores", store_records), ("sellers", seller_records)):
+        result = run_import(kind, chain, read_payload(records))
+        assert not result.rejected, result.rejected[:3]
+    user = get_user_model().objects.create_user("bench-director")
+    Membership.objects.create(user=user, chain=chain, role=Role.CHAIN_ADMIN)
+    return chain, user
+
+
+_BENCH_TABLES = """
+CREATE TEMP TABLE bench_store AS
+SELECT s.id AS store_id, s.timezone AS tz,
+       0.5 + ((s.id * 7919) % 101) / 100.0 AS factor,
+       '99990789' || lpad(s.id::text, 8, '0') AS fn
+FROM org_store s;
+CREATE TEMP TABLE bench_seller AS
+SELECT store_id, (row_number() OVER (PARTITION BY store_id ORDER BY id) - 1)::int AS k,
+       id AS seller_id
+FROM org_seller;
+CREATE SEQUENCE IF NOT EXISTS bench_fd;
+"""
+
+# ≈ per_day receipts per store-day (more at weekends, more in bigger stores), hours 10–21
+# local, 3 % returns, one in 20 of no known seller (k = 6 has no seller), three lines each.
+_RECEIPTS = """
+INSERT INTO sales_receipt (store_id, seller_id, fiscal_drive_number, fiscal_document_number,
+    fiscal_sign, kkt_reg_id, document_code, operation_type, at, day, hour, total, cash, ecash,
+    units, operator, operator_inn)
+SELECT g.store_id, bs.seller_id, g.fn, nextval('bench_fd'), '', '', 3,
+       CASE WHEN g.u < 0.03 THEN 2 ELSE 1 END,
+       (g.day + make_interval(hours => g.hour, mins => g.minute)) AT TIME ZONE g.tz,
+       g.day, g.hour, g.total, 0, g.total, 3, '', ''
+FROM (
+    SELECT st.store_id, st.tz, st.fn, d::date AS day,
+           10 + floor(random() * 12)::int AS hour, floor(random() * 60)::int AS minute,
+           random() AS u, floor(random() * 6.3)::int AS k,
+           (30000 + floor(random() * random() * 4000000))::bigint AS total
+    FROM bench_store st
+    CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
+    CROSS JOIN LATERAL generate_series(1, (st.factor * %(per_day)s
+        * CASE WHEN extract(isodow FROM d) >= 6 THEN 1.3 ELSE 0.9 END)::int) AS n
+) AS g
+LEFT JOIN bench_seller bs ON bs.store_id = g.store_id AND bs.k = g.k
+"""
+_ITEMS = """
+INSERT INTO sales_receiptitem (receipt_id, position, name, price, quantity, sum, category_id)
+SELECT r.id, p, 'Товар ' || p,
+       CASE WHEN p = 3 THEN r.total - 2 * (r.total / 3) ELSE r.total / 3 END, 1,
+       CASE WHEN p = 3 THEN r.total - 2 * (r.total / 3) ELSE r.total / 3 END, NULL
+FROM sales_receipt r CROSS JOIN generate_series(1, 3) AS p
+WHERE r.id > %(after)s
+"""
+_TRAFFIC = """
+INSERT INTO traffic_visitorcount (store_id, start, minutes, visitors_in, visitors_out, day, hour)
+SELECT store_id, start, 60, v, v, day, hour FROM (
+    SELECT st.store_id, (d::date + make_interval(hours => h)) AT TIME ZONE st.tz AS start,
+           d::date AS day, h AS hour,
+           (st.factor * %(per_day)s / 12 * 4 * (0.6 + 0.8 * random()))::int AS v
+    FROM bench_store st
+    CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
+    CROSS JOIN generate_series(10, 21) AS h
+) AS t
+"""
+
+
+def _fill_history(args, first: date, days: int) -> dict:
+    from django.db import connection, transaction
+
+    from cxm.sales.models import Receipt
+
+    with connection.cursor() as cursor:
+        cursor.execute(_BENCH_TABLES)
+    started = time.perf_counter()
+    dropped = _drop_indexes(["sales_receipt", "sales_receiptitem"])
+    chunk = 15
+    for offset in range(0, days, chunk):
+        last = first + timedelta(days=min(offset + chunk, days) - 1)
+        params = {"first": first + timedelta(days=offset), "last": last}
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(max(id), 0) FROM sales_receipt")
+            after = cursor.fetchone()[0]
+            cursor.execute(_RECEIPTS, {**params, "per_day": args.receipts_per_day})
+            cursor.execute(_ITEMS, {"after": after})
+            cursor.execute(_TRAFFIC, {**params, "per_day": args.receipts_per_day})
+        _log(f"history to {last}")
+    _restore_indexes(dropped)
+    _log("indexes rebuilt")
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    receipts = Receipt.objects.count()
+    _log(f"{receipts} receipts in {seconds:.0f} s")
+    return {"receipts": receipts, "fill_s": seconds}
+
+
+def _drop_indexes(tables: list[str]) -> list[str]:
+    """A bulk load's usual order: rows first, then indexes and constraints (and no foreign-key
+    triggers meanwhile); returns the statements that put them back."""
+    from django.db import connection
+
+    restore = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        for name, table, definition in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
+            " AND indexname NOT LIKE '%%_pkey'",
+            [tables],
+        )
+        for name, definition in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+            restore.insert(0, definition)
+        cursor.execute("SET session_replication_role = replica")
+    return restore
+
+
+def _restore_indexes(statements: list[str]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _build_rollups() -> dict:
+    from django.db import connection
+
+    from cxm.rollups.refresh import rebuild
+
+    started = time.perf_counter()
+    store_days = rebuild()
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    _log(f"rollups of {store_days} store-days in {seconds:.0f} s")
+    return {"store_days": store_days, "rollup_build_s": seconds}
+
+
+def _ingest_one_day(args, chain, day: date) -> dict:
+    """The next day of every store through `run_import`, as a replicator would send it."""
+    import random
+
+    from cxm.imports.records import Record
+    from cxm.imports.registry import run_import
+    from cxm.org.models import Store
+    from cxm.rollups.refresh import refresh_store_days
+
+    rng = random.Random(day.toordinal())
+    receipts, counts = [], []
+    for n, store in enumerate(Store.objects.filter(chain=chain).order_by("code")):
+        register = f"77{n + 1:014d}"
+        for fd in range(args.receipts_per_day):
+            lines = [
+                {"name": f"Товар {k}", "price": p, "quantity": 1, "sum": p}
+                for k, p in enumerate(rng.randrange(1000, 2_000_000) for _ in range(3))
+            ]
+            total = sum(line["sum"] for line in lines)
+            receipts.append(
+                {
+                    "dateTime": f"{day}T{rng.randrange(10, 22):02d}:{rng.randrange(60):02d}:00",
+                    "operationType": 2 if rng.random() < 0.03 else 1,
+                    "totalSum": total,
+                    "ecashTotalSum": total,
+                    "items": lines,
+                    "operator": f"Продавец {n + 1} {rng.randrange(1, SELLERS_PER_STORE + 1)}",
+                    "fiscalDriveNumber": f"8888{n + 1:012d}",
+                    "fiscalDocumentNumber": day.toordinal() * 10_000 + fd,
+                    "fiscalSign": "1",
+                    "kktRegId": register,
+                }
+            )
+        for hour in range(10, 22):
+            counts.append(
+                {
+                    "store": store.code,
+                    "start": f"{day}T{hour:02d}:00:00",
+                    "minutes": 60,
+                    "visitors_in": rng.randrange(50, 150),
+                }
+            )
+    out = {}
+    for kind, records in (("receipts", receipts), ("traffic", counts)):
+        started = time.perf_counter()
+        result = run_import(kind, chain, (Record(str(i), r) for i, r in enumerate(records)))
+        seconds = time.perf_counter() - started
+        assert not result.rejected and result.accepted == len(records), result.as_dict()
+        out[f"ingest_{kind}_per_s"] = len(records) / seconds
+        _log(f"imported {len(records)} {kind} in {seconds:.1f} s")
+    keys = [(store_id, day) for store_id in Store.objects.values_list("pk", flat=True)]
+    started = time.perf_counter()
+    refresh_store_days(keys)
+    out["refresh_day_s"] = time.perf_counter() - started
+    out["refresh_store_day_ms"] = out["refresh_day_s"] / len(keys) * 1000
+    return out
+
+
+def _endpoints(first_store: str) -> dict[str, str]:
+    return {
+        "chain page": "/?{period}&format=json",
+        "store page": f"/?{{period}}&store={first_store}&format=json",
+        "chain API": "/api/v1/reports/kpi?{period}",
+        "store API": f"/api/v1/reports/kpi?{{period}}&store={first_store}",
+    }
+
+
+def _dashboards(args, user, last: date, days: int) -> dict:
+    from django.test import Client
+
+    from cxm.org.tokens import issue_token
+    from cxm.rollups.sources import RAW_FACTS, reading
+
+    _, token = issue_token(user, "bench")
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.force_login(user)
+    periods = {
+        "30 days": (last - timedelta(days=29), last),
+        "history": (last - timedelta(days=days - 1), last),
+    }
+    timings, identical = {}, True
+    for period_name, (start, end) in periods.items():
+        period = f"from={start}&to={end}"
+        for name, path in _endpoints("S001").items():
+            url = path.format(period=period)
+            client.get(url)  # warm: the session, the user, the plan cache
+            fast = [_timed(client, url) for _ in range(args.requests)]
+            with reading(RAW_FACTS):
+                slow = [_timed(client, url) for _ in range(args.raw_requests)]
+            same = all(body == fast[0][1] for _, body in fast + slow)
+            identical &= same
+            timings[f"{name}, {period_name}"] = {
+                "rollups_p50_ms": _percentile([t for t, _ in fast], 50),
+                "rollups_p95_ms": _percentile([t for t, _ in fast], 95),
+                "raw_p95_ms": _percentile([t for t, _ in slow], 95),
+                "identical": same,
+            }
+            _log(f"{name}, {period_name}: {timings[f'{name}, {period_name}']}")
+    return {"dashboards": timings, "identical": identical}
+
+
+def _timed(client, url: str) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    return elapsed, response.content
+
+
+def _percentile(values: list[float], p: int) -> float:
+    """Nearest-rank percentile (the slowest of few requests for p95)."""
+    ordered = sorted(values)
+    rank = max(1, -(-p * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+def _plans(user, last: date) -> list[str]:
+    """The plan of every rollup query a chain dashboard runs, one line per scan node."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(f"/?from={last - timedelta(days=29)}&to={last}&format=json")
+    plans = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            if "rollups_" not in query["sql"]:
+                continue
+            cursor.execute("EXPLAIN " + query["sql"])
+            scans = [
+                line.strip().removeprefix("->  ").split("  (")[0]
+                for (line,) in cursor.fetchall()
+                if "Scan" in line
+            ]
+            plans.append("; ".join(scans))
+    return plans
+
+
+def _sizes() -> dict:
+    from django.db import connection
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        sizes["database_bytes"] = cursor.fetchone()[0]
+        for table in ("sales_receipt", "sales_receiptitem", "traffic_visitorcount"):
+            cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+            sizes[f"{table}_bytes"] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "WHERE c.relname LIKE 'rollups_%%' AND c.relkind = 'r'"
+        )
+        sizes["rollups_bytes"] = int(cursor.fetchone()[0])
+    return sizes
+
+
+# ---------------------------------------------------------------- the report
+
+
+def report(results: list[dict], args: argparse.Namespace) -> None:
+    print()
+    print("scale  store-days  receipts    fill r/s  rollup build  import r/s  refresh/store-day")
+    for r in results:
+        print(
+            f"{r['scale']:>4}×  {r['stores'] * r['days']:>10,}  {r['receipts']:>10,}"
+            f"  {r['receipts'] / r['fill_s']:>8,.0f}  {r['rollup_build_s']:>10.1f} s"
+            f"  {r['ingest_receipts_per_s']:>9,.0f}  {r['refresh_store_day_ms']:>12.1f} ms"
+        )
+    print()
+    print("server time, ms: rollups p50 / p95 — raw facts p95 — raw/rollups (p95)")
+    for name in results[0]["dashboards"]:
+        cells = []
+        for r in results:
+            d = r["dashboards"][name]
+            ratio = d["raw_p95_ms"] / d["rollups_p95_ms"]
+            cells.append(
+                f"{r['scale']}×: {d['rollups_p50_ms']:.0f} / {d['rollups_p95_ms']:.0f}"
+                f" — {d['raw_p95_ms']:.0f} — {ratio:.0f}×"
+            )
+        print(f"  {name:<22} " + "   ".join(cells))
+    print()
+    print("figures identical from rollups and raw facts:", all(r["identical"] for r in results))
+    largest = results[-1]
+    print("rollup query plans (chain page, 30 days, largest scale):")
+    for plan in largest["plans"]:
+        print("   ", plan)
+    per_receipt = largest["database_bytes"] / largest["receipts"]
+    print()
+    print(
+        f"database: {largest['database_bytes'] / 2**30:.1f} GiB for {largest['receipts']:,}"
+        f" receipts ({per_receipt:.0f} bytes a receipt with its lines, counts and indexes);"
+        f" rollups {largest['rollups_bytes'] / 2**20:.0f} MiB"
+    )
+    _extrapolate(largest)
+
+
+def _extrapolate(largest: dict) -> None:
+    store_days = largest["stores"] * largest["days"]
+    factor = FULL_STORE_DAYS / store_days
+    if factor <= 1.01:
+        return
+    print(
+        f"extrapolated to 200 stores × 365 days ({factor:.1f}× the largest run), linearly:"
+        f" {largest['receipts'] * factor / 1e6:.0f} M receipts,"
+        f" {largest['database_bytes'] * factor / 2**30:.0f} GiB,"
+        f" rollup build {largest['rollup_build_s'] * factor / 60:.0f} min; the rollup"
+        " reads of a 30-day dashboard do not grow with history, the raw ones over the"
+        " whole history grow with it."
+    )
+
+
+if __name__ == "__main__":
+    main()

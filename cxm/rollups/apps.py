@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RollupsConfig(AppConfig):
+    name = "cxm.rollups"
+    label = "rollups"
+
+    def ready(self) -> None:
+        from cxm.rollups import signals  # noqa: F401  (connects the seller-deletion handlers)
