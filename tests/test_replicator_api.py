@@ -129,6 +129,12 @@ def test_the_admin_lists_replicators_with_version_and_lag(client, replicator, dj
     assert page.status_code == 200
     text = page.content.decode()
     assert "replicator-hq" in text and "0.1.0" in text and "15 min" in text
+    # The last heartbeat is a column of its own, and a fresh one is not flagged silent.
+    assert 'class="field-last_heartbeat nowrap"' in text
+    assert 'class="field-silent"><img src="/static/admin/img/icon-no.svg" alt="False"' in text
+    Replicator.objects.update(last_heartbeat=timezone.now() - timezone.timedelta(hours=2))
+    text = client.get("/admin/replication/replicator/").content.decode()
+    assert 'class="field-silent"><img src="/static/admin/img/icon-yes.svg" alt="True"' in text
 
 
 def test_another_chain_cannot_take_over_a_replicators_row(client, replicator, personas):
@@ -137,3 +143,38 @@ def test_another_chain_cannot_take_over_a_replicators_row(client, replicator, pe
     assert answer.status_code == 200
     mine = Replicator.objects.get(chain__code=replicator.membership.chain.code)
     assert mine.reported_by == "replicator-hq" and mine.lag_seconds == 900
+
+
+def test_a_silent_replicator_opens_one_incident_and_a_fresh_beat_none(client, replicator):
+    from cxm.incidents.models import Incident, RuleKind
+    from cxm.incidents.services import evaluate_chain
+    from cxm.org.models import Register
+
+    chain = replicator.membership.chain
+    post(client, replicator, "/api/v1/replicators/heartbeat", beat())
+    now = timezone.now()
+    assert evaluate_chain(chain, now + timezone.timedelta(minutes=5))["opened"] == 0
+    assert not Incident.objects.exists()  # a fresh heartbeat is no incident
+
+    later = now + timezone.timedelta(minutes=45)  # past the 30 minutes of silence
+    assert evaluate_chain(chain, later)["opened"] == 1
+    incident = Incident.objects.get()
+    assert incident.rule.kind == RuleKind.REPLICATOR_SILENT
+    assert incident.key == "replicator:2f0c8f1e-5a6b-4c1d-9e7f-000000000001"
+    first = min(
+        Register.objects.filter(kkt_reg_id__in=["0000000000000001", "0000000000000003"]),
+        key=lambda r: r.store.code,
+    )
+    assert incident.store == first.store  # the first of the stores it syncs
+    assert "replicator-hq" in incident.title and "0.1.0" in incident.detail
+    # Still silent an hour on: the same incident, not a second one.
+    tally = evaluate_chain(chain, later + timezone.timedelta(hours=1))
+    assert (tally["opened"], tally["joined"]) == (0, 1)
+    assert Incident.objects.count() == 1
+
+    # It speaks again: the incident closes itself, and nothing new opens.
+    post(client, replicator, "/api/v1/replicators/heartbeat", beat())
+    tally = evaluate_chain(chain, timezone.now() + timezone.timedelta(minutes=1))
+    assert (tally["opened"], tally["recovered"]) == (0, 1)
+    incident.refresh_from_db()
+    assert not incident.is_open

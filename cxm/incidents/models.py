@@ -14,6 +14,7 @@ class RuleKind(models.TextChoices):
     KPI_BELOW = "kpi_below", _("KPI below target")
     DEVICE_SILENT = "device_silent", _("Device silent")
     FAILURE_SPIKE = "failure_spike", _("Failed-consultation spike")
+    REPLICATOR_SILENT = "replicator_silent", _("OFD replicator silent")
 
 
 class Rule(models.Model):

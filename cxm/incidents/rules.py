@@ -15,8 +15,9 @@ from cxm.feedback.models import Button, Press, SurveyResponse
 from cxm.incidents.models import Rule, RuleKind, Watermark
 from cxm.metrics.periods import Period
 from cxm.metrics.signals import burst_end, open_seconds, rate_spike
-from cxm.org.models import Chain, Role, Store
+from cxm.org.models import Chain, Register, Role, Store
 from cxm.org.scope import Scope
+from cxm.replication.services import SILENCE, silent_replicators
 from cxm.reports.filters import ReportFilter
 from cxm.reports.registry import build_report
 from cxm.staff.models import Consultation
@@ -76,6 +77,15 @@ DEFAULT_RULES: dict[str, tuple[str, str, dict, int, bool]] = {
         "Всплеск сбоев продаж",
         {"days": 7, "base_days": 28, "factor": 1.5, "min_n": 20},
         72,
+        True,
+    ),
+    "silent-replicator": (
+        RuleKind.REPLICATOR_SILENT,
+        "Репликатор ОФД молчит",
+        # A replicator beats every minute and runs day and night: half an hour without a
+        # heartbeat means receipts have stopped coming (cxm.replication.services.SILENCE).
+        {"minutes": int(SILENCE.total_seconds() // 60)},
+        24,
         True,
     ),
 }
@@ -288,6 +298,55 @@ def detect_silent_devices(rule: Rule, now: datetime) -> Findings:
     return found
 
 
+def detect_silent_replicators(rule: Rule, now: datetime) -> Findings:
+    """An on-premises OFD replicator whose last heartbeat is older than `minutes`: receipts
+    stopped coming from the registers it syncs. Wall-clock silence (it runs round the
+    clock, whatever the stores' hours); the incident goes to the first of its stores, by
+    code (the chain's first store if it has reported no register of ours yet)."""
+    minutes = rule.params.get("minutes", int(SILENCE.total_seconds() // 60))
+    silent = silent_replicators(now, timedelta(minutes=minutes)).filter(chain=rule.chain)
+    found = Findings(firing=set())
+    if not silent:
+        return found
+    store_of = dict(
+        Register.objects.filter(store__chain=rule.chain)
+        .order_by("store__code")
+        .values_list("kkt_reg_id", "store_id")
+    )
+    codes = dict(Store.objects.filter(chain=rule.chain).values_list("pk", "code"))
+    for replicator in silent:
+        stores = (
+            sorted(
+                {
+                    store_of[r["kkt_reg_id"]]
+                    for r in replicator.registers
+                    if r["kkt_reg_id"] in store_of
+                },
+                key=codes.__getitem__,
+            )
+            or sorted(codes, key=codes.__getitem__)[:1]
+        )
+        if not stores:
+            continue  # a chain without stores has nowhere to put an incident
+        key = f"replicator:{replicator.instance}"
+        found.firing.add((stores[0], key))
+        title = _("OFD replicator %(name)s silent for %(minutes)d min") % {
+            "name": replicator.reported_by,
+            "minutes": (now - replicator.last_heartbeat).total_seconds() // 60,
+        }
+        detail = _(
+            "Last heartbeat %(at)s, version %(version)s, provider %(provider)s; "
+            "stores it syncs: %(stores)s"
+        ) % {
+            "at": replicator.last_heartbeat.isoformat(timespec="minutes"),
+            "version": replicator.version,
+            "provider": replicator.provider,
+            "stores": ", ".join(codes[s] for s in stores),
+        }
+        found.signals.append(Signal(stores[0], key, title, now, detail))
+    return found
+
+
 def _failure_counts(chain: Chain, start: date, end: date) -> dict[int, tuple[int, int]]:
     rows = (
         Consultation.objects.filter(chain=chain, day__range=(start, end), converted__isnull=False)
@@ -336,4 +395,5 @@ DETECTORS: dict[str, Callable[[Rule, datetime], Findings]] = {
     RuleKind.KPI_BELOW: detect_kpi_below,
     RuleKind.DEVICE_SILENT: detect_silent_devices,
     RuleKind.FAILURE_SPIKE: detect_failure_spike,
+    RuleKind.REPLICATOR_SILENT: detect_silent_replicators,
 }

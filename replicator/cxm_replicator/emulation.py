@@ -5,14 +5,21 @@ auth, its paths and parameters, its period and page limits, its dialect of the r
 This module holds what they share: the documents the OFD has received (each with its
 receive time and the moment it becomes visible — documents arrive late), one-off faults to
 inject (401, 429/503 with Retry-After, ...), a log of requests and a concurrency gauge.
+
+Documents are either held one by one (`add`: tests that need a late, odd or broken
+document) or described as a series (`add_series`: a register's documents made on demand,
+deterministically, from their index), so that the benchmark's million documents cost no
+memory: a period query finds the series' indexes by arithmetic and makes only the page it
+answers with.
 """
 
 import bisect
 import json
+import math
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +38,48 @@ class Held:
     raw: Any = None
     visible_from: datetime | None = None  # the OFD shows it only from then on
     number: int = 0  # order of arrival, for stable paging
+
+
+@dataclass(frozen=True)
+class Series:
+    """`count` documents of one register, document i received at `first_received + step*i`
+    (UTC) and made by `make(i)` only when a query answers with it; all visible at once."""
+
+    register: str
+    count: int
+    first_received: datetime
+    step: timedelta
+    make: Callable[[int], dict]
+    first_number: int  # numbers first_number .. first_number + count - 1, in arrival order
+
+    def indexes(self, start: datetime, end: datetime) -> range:
+        """The indexes received in [start, end]."""
+        if self.count == 0 or end < start:
+            return range(0)
+        step = self.step.total_seconds()
+        low = math.ceil((start - self.first_received).total_seconds() / step)
+        high = math.floor((end - self.first_received).total_seconds() / step) + 1
+        # Float rounding at the edges: settle them on the exact datetimes.
+        while low > 0 and self.received(low - 1) >= start:
+            low -= 1
+        while low < self.count and self.received(low) < start:
+            low += 1
+        while high > 0 and self.received(high - 1) > end:
+            high -= 1
+        while high < self.count and self.received(high) <= end:
+            high += 1
+        return range(max(low, 0), min(max(high, 0), self.count))
+
+    def received(self, index: int) -> datetime:
+        return self.first_received + self.step * index
+
+    def held(self, index: int) -> Held:
+        return Held(
+            self.register,
+            self.received(index),
+            self.make(index),
+            number=self.first_number + index,
+        )
 
 
 @dataclass
@@ -58,6 +107,8 @@ class Emulator:
         # benchmark's million documents do not make every call scan them all.
         self._by_register: dict[str, list[Held]] = {}
         self._times: dict[str, list[datetime]] = {}
+        self.series: list[Series] = []
+        self._next_number = 0
         self.faults: deque[Reply] = deque()
         self.requests: list[Request] = []
         self.in_flight = 0
@@ -78,7 +129,8 @@ class Emulator:
         visible_from: datetime | None = None,
     ) -> Held:
         with self._lock:
-            doc = Held(register, received_at, receipt, raw, visible_from, len(self.held))
+            doc = Held(register, received_at, receipt, raw, visible_from, self._next_number)
+            self._next_number += 1
             self.held.append(doc)
             times = self._times.setdefault(register, [])
             at = bisect.bisect_right(times, received_at)
@@ -91,15 +143,61 @@ class Emulator:
         low, high = bisect.bisect_left(times, start), bisect.bisect_right(times, end)
         return self._by_register[register][low:high] if high > low else []
 
+    def add_series(
+        self,
+        register: str,
+        count: int,
+        *,
+        first_received: datetime,
+        step: timedelta,
+        make: Callable[[int], dict],
+    ) -> Series:
+        """`count` documents made on demand by `make(index)` (the canonical FNS receipt),
+        received `step` apart from `first_received` (UTC): nothing is kept but this."""
+        if step <= timedelta(0):
+            raise ValueError("a series needs a positive step")
+        with self._lock:
+            series = Series(register, count, first_received, step, make, self._next_number)
+            self._next_number += count
+            self.series.append(series)
+        return series
+
+    def registers(self) -> list[str]:
+        with self._lock:
+            return sorted({d.register for d in self.held} | {s.register for s in self.series})
+
     def visible(self, register: str, start: datetime, end: datetime) -> list[Held]:
-        """Documents of `register` received in [start, end] and visible by now."""
+        """Documents of `register` received in [start, end] and visible by now, in arrival
+        order (a series' documents are all made: for large ones, use `page`)."""
+        return self.page(register, start, end)
+
+    def page(
+        self,
+        register: str,
+        start: datetime,
+        end: datetime,
+        *,
+        after: int = -1,
+        limit: int | None = None,
+    ) -> list[Held]:
+        """The first `limit` visible documents of `register` received in [start, end] whose
+        number is above `after`, in arrival order: what an OFD's paged answer holds. Of a
+        series, only those documents are made."""
         now = datetime.now(UTC)
         with self._lock:
-            return [
+            found = [
                 d
                 for d in self._received_in(register, start, end)
-                if d.visible_from is None or d.visible_from <= now
+                if d.number > after and (d.visible_from is None or d.visible_from <= now)
             ]
+            series = [s for s in self.series if s.register == register]
+        for s in series:
+            indexes = s.indexes(start, end)
+            first = max(indexes.start, after - s.first_number + 1)
+            stop = indexes.stop if limit is None else min(indexes.stop, first + limit)
+            found.extend(s.held(i) for i in range(first, stop))
+        found.sort(key=lambda d: d.number)
+        return found if limit is None else found[:limit]
 
     def in_processing(self, register: str, start: datetime, end: datetime) -> bool:
         now = datetime.now(UTC)
@@ -239,31 +337,63 @@ def sample_receipts(
     `start` is the register's local wall time of the first receipt; the OFD receives each
     a minute later (the register sits in Moscow time here: UTC+3)."""
     for n in range(count):
-        number = first_number + n
-        local = start + step * n
-        lines = [_GOODS[(number + k) % len(_GOODS)] for k in range(1 + number % 3)]
-        items = [
-            {"name": name, "price": price, "quantity": 1, "sum": price} for name, price in lines
-        ]
-        total = sum(line["sum"] for line in items)
-        receipt = {
-            "code": 3,
-            "dateTime": local.strftime("%Y-%m-%dT%H:%M:%S"),
-            "operationType": 2 if number % 17 == 0 else 1,
-            "totalSum": total,
-            "cashTotalSum": total if number % 4 == 0 else 0,
-            "ecashTotalSum": 0 if number % 4 == 0 else total,
-            "items": items,
-            "operator": _CASHIERS[number % len(_CASHIERS)],
-            "operatorInn": "771234567890" if number % 5 == 0 else "",
-            "fiscalDriveNumber": fiscal_drive,
-            "fiscalDocumentNumber": number,
-            "fiscalSign": str(1000000000 + number * 7919 % 999999999),
-            "kktRegId": register,
-            "retailPlaceAddress": "г. Москва, ул. Тверская, 1",
-            "properties": [{"key": "seller", "value": f"S{number % 4}"}] if number % 6 == 0 else [],
-        }
-        yield receipt, (local - timedelta(hours=3) + timedelta(minutes=1)).replace(tzinfo=UTC)
+        yield sample_receipt(register, n, start, fiscal_drive, first_number, step)
+
+
+def sample_receipt(
+    register: str,
+    index: int,
+    start: datetime,
+    fiscal_drive: str = "9999078900001234",
+    first_number: int = 1,
+    step: timedelta = timedelta(minutes=7),
+) -> tuple[dict, datetime]:
+    """Receipt `index` of `sample_receipts(...)` and its receive time, made on its own."""
+    number = first_number + index
+    local = start + step * index
+    lines = [_GOODS[(number + k) % len(_GOODS)] for k in range(1 + number % 3)]
+    items = [{"name": name, "price": price, "quantity": 1, "sum": price} for name, price in lines]
+    total = sum(line["sum"] for line in items)
+    receipt = {
+        "code": 3,
+        "dateTime": local.strftime("%Y-%m-%dT%H:%M:%S"),
+        "operationType": 2 if number % 17 == 0 else 1,
+        "totalSum": total,
+        "cashTotalSum": total if number % 4 == 0 else 0,
+        "ecashTotalSum": 0 if number % 4 == 0 else total,
+        "items": items,
+        "operator": _CASHIERS[number % len(_CASHIERS)],
+        "operatorInn": "771234567890" if number % 5 == 0 else "",
+        "fiscalDriveNumber": fiscal_drive,
+        "fiscalDocumentNumber": number,
+        "fiscalSign": str(1000000000 + number * 7919 % 999999999),
+        "kktRegId": register,
+        "retailPlaceAddress": "г. Москва, ул. Тверская, 1",
+        "properties": [{"key": "seller", "value": f"S{number % 4}"}] if number % 6 == 0 else [],
+    }
+    return receipt, (local - timedelta(hours=3) + timedelta(minutes=1)).replace(tzinfo=UTC)
+
+
+def sample_series(
+    emulator: Emulator,
+    register: str,
+    count: int,
+    *,
+    start: datetime,
+    fiscal_drive: str = "9999078900001234",
+    first_number: int = 1,
+    step: timedelta = timedelta(minutes=7),
+) -> Series:
+    """The documents of `sample_receipts(...)` held by `emulator` as a lazy series: the same
+    receipts and receive times, made only when a query answers with them."""
+    _, first_received = sample_receipt(register, 0, start, fiscal_drive, first_number, step)
+    return emulator.add_series(
+        register,
+        count,
+        first_received=first_received,
+        step=step,
+        make=lambda i: sample_receipt(register, i, start, fiscal_drive, first_number, step)[0],
+    )
 
 
 def connect(name: str, harness: "Harness", clock, policy=None, **options: str):

@@ -11,7 +11,7 @@ from importlib import import_module
 
 import pytest
 from conftest import start_provider
-from cxm_replicator.emulation import sample_receipts
+from cxm_replicator.emulation import sample_receipts, sample_series
 from cxm_replicator.engine import Replicator, SyncSettings
 
 HTTP_PROVIDERS = ["platforma", "kontur", "ofdru"]
@@ -63,6 +63,43 @@ def test_every_document_arrives_once_across_windows_and_pages(ofd, outbox, clock
     engine.pull_register(REGISTER, None)
     engine.pull_register(REGISTER, None)  # the overlap re-reads: nothing doubles
     assert numbers(outbox) == list(range(1, 241))
+
+
+def test_a_lazy_series_is_served_like_documents_held_one_by_one(ofd, outbox, clock):
+    """The benchmark's emulator makes documents from their index instead of holding them:
+    paging, period limits and cursors must not tell the difference."""
+    _, harness, provider = ofd
+    start = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=16)
+    sample_series(harness.emulator, REGISTER, 200, start=start, step=timedelta(days=16) / 201)
+    fill(harness.emulator, 40, days_back=16, first=201)  # held ones mixed in, later numbers
+    engine = replicator_for(provider, outbox, clock)
+    engine.pull_register(REGISTER, None)
+    engine.pull_register(REGISTER, None)
+    assert numbers(outbox) == list(range(1, 241))
+    assert harness.emulator.registers() == [REGISTER]
+
+
+def test_a_series_finds_its_period_by_arithmetic_exactly():
+    from cxm_replicator.emulation import Emulator
+
+    emulator = Emulator()
+    first = datetime(2026, 3, 1, tzinfo=UTC)
+    step = timedelta(seconds=7, microseconds=123457)  # not a round number of anything
+    series = sample_series(emulator, REGISTER, 5000, start=datetime(2026, 3, 1, 3), step=step)
+    assert series.received(0) == first + timedelta(minutes=1)
+    times = [series.received(i) for i in range(series.count)]
+    rng = random.Random(1)
+    for _ in range(300):
+        a = series.received(rng.randrange(-50, 5050)) + timedelta(
+            microseconds=rng.choice([-1, 0, 1])
+        )
+        b = a + timedelta(seconds=rng.uniform(0, 9000))
+        expected = [i for i, t in enumerate(times) if a <= t <= b]
+        got = series.indexes(a, b)
+        assert list(got) == expected
+    page = emulator.page(REGISTER, times[10], times[99], after=series.first_number + 19, limit=5)
+    assert [d.receipt["fiscalDocumentNumber"] for d in page] == [21, 22, 23, 24, 25]
+    assert not emulator.held  # nothing was kept
 
 
 def test_receipts_keep_the_fns_vocabulary_and_the_store_offset(ofd, outbox, clock):
@@ -127,9 +164,9 @@ def test_malformed_documents_are_rejected_with_their_reason_and_the_rest_arrive(
     assert caplog.text.count("rejected:") == len(problems)
 
 
-def test_fuzzed_documents_never_stop_the_sync(ofd, outbox, clock):
-    """Property: whatever a document looks like, the sync records it or its rejection and
-    carries on; what it records is a receipt CXM can read."""
+def test_fuzzed_documents_never_stop_the_sync(ofd, outbox, clock, caplog):
+    """Property: whatever a document looks like, the sync records it or its rejection (logged
+    with the reason) and carries on; what it records is a receipt CXM can read."""
     name, harness, provider = ofd
     mapping = import_module(f"cxm_replicator.providers.{name}.mapping")
     rng = random.Random(6)
@@ -139,8 +176,10 @@ def test_fuzzed_documents_never_stop_the_sync(ofd, outbox, clock):
         raw = mapping.from_receipt(receipt, received, f"{n}")
         harness.emulator.add(REGISTER, raw=_mutate(raw, rng), received_at=received)
     fill(harness.emulator, 3, days_back=1)
-    replicator_for(provider, outbox, clock).pull_register(REGISTER, None)
+    with caplog.at_level(logging.WARNING):
+        replicator_for(provider, outbox, clock).pull_register(REGISTER, None)
     assert {1, 2, 3} <= set(numbers(outbox))
+    assert caplog.text.count("rejected:") == len(outbox.problems(500))
     for (payload,) in outbox.db.execute("SELECT payload FROM outbox"):
         receipt = json.loads(payload)
         assert isinstance(receipt["totalSum"], int) and receipt["totalSum"] >= 0

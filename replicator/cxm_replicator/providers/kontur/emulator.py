@@ -38,7 +38,7 @@ class KonturEmulator(Emulator):
                 200, [{"id": ORGANIZATION, "shortName": "ООО Ромашка", "inn": "6699009482"}]
             )
         if len(parts) == 4 and parts[3] == "cashboxes" and parts[2] == ORGANIZATION:
-            registers = sorted({d.register for d in self.held})
+            registers = self.registers()
             return Reply(
                 200, [{"regNumber": r + " ", "name": f"Касса {r[-2:]}"} for r in registers]
             )
@@ -64,9 +64,7 @@ class KonturEmulator(Emulator):
         limit = min(int(q.get("limit", 1000)), self.max_limit)
         offset = q.get("offset")
         after = int(base64.b64decode(offset)) if offset else -1
-        docs = [d for d in self.visible(register, start, end) if d.number > after]
-        docs.sort(key=lambda d: d.number)
-        page = docs[:limit]
+        page = self.page(register, start, end, after=after, limit=limit)
         if not page:
             return Reply(200, {"documents": [], "paging": {"nextOffset": offset} if offset else {}})
         body = [

@@ -33,7 +33,7 @@ class OfdRuEmulator(Emulator):
         if len(parts) < 3 or parts[0] != "inn" or parts[1] != INN:
             return Reply(404, {"Status": "Failed", "Errors": ["Not found"]})
         if parts[2:] == ["kkts"]:
-            registers = sorted({d.register for d in self.held})
+            registers = self.registers()
             return Reply(200, {"Status": "Success", "Data": [{"KktRegId": r} for r in registers]})
         if len(parts) == 5 and parts[2] == "kkt" and parts[4] == "receipts-with-fpd-short":
             return self._receipts(parts[3], request)
@@ -62,7 +62,7 @@ class OfdRuEmulator(Emulator):
             return Reply(400, {"Status": "Failed", "Errors": ["dateFrom, dateTo"]})
         if end - start > timedelta(days=30):
             return Reply(400, {"Status": "Failed", "Errors": ["Period must not exceed 30 days"]})
-        docs = sorted(self.visible(register, start, end), key=lambda d: d.number)
+        docs = self.page(register, start, end)
         data = [
             d.raw
             if d.receipt is None

@@ -19,6 +19,10 @@ from cxm_replicator.providers.ofdru import mapping
 
 API = "/api/integration/v2"
 RENEW_BEFORE = timedelta(minutes=5)  # renew a token this long before it expires
+# Receipts an answer should hold: a period is asked in pieces of about this many.
+ANSWER_SIZE = 5000
+FIRST_PIECE = timedelta(days=1)
+SMALLEST_PIECE = timedelta(minutes=1)
 
 
 class OfdRuProvider:
@@ -35,6 +39,7 @@ class OfdRuProvider:
         self._token: str | None = None
         self._expires: datetime | None = None
         self._last_call: datetime | None = None
+        self._span: dict[str, timedelta] = {}  # per register: the width of its next piece
 
     # --- auth ---------------------------------------------------------------------------
 
@@ -119,6 +124,26 @@ class OfdRuProvider:
         ]
 
     def documents(self, register: str, start: datetime, end: datetime) -> Iterator[Fetched]:
+        """The period in pieces sized so that an answer holds about `ANSWER_SIZE` receipts:
+        OFD.ru answers a period (≤ 30 days) in one piece, without pages, so a busy register
+        asked for a month at once would arrive as one answer of tens of thousands of
+        receipts, all in memory. A first piece of a day; then each piece's width follows
+        the register's pace."""
+        span = self._span.get(register, FIRST_PIECE)
+        while start < end:
+            piece_end = min(start + span, end)
+            count = 0
+            for fetched in self._period(register, start, piece_end):
+                count += 1
+                yield fetched
+            if count > ANSWER_SIZE:
+                span = max(span * (ANSWER_SIZE / count), SMALLEST_PIECE)
+            elif count < ANSWER_SIZE // 4:
+                span = min(span * 2, self.max_window)
+            self._span[register] = span
+            start = piece_end
+
+    def _period(self, register: str, start: datetime, end: datetime) -> list[Fetched]:
         # Receive-time bounds in UTC like CDateUtc [uncertain: verify with a real account].
         params = {
             "dateFrom": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
@@ -131,8 +156,7 @@ class OfdRuProvider:
         )
         if not isinstance(rows, list):
             raise RemoteError(f"receipts of {register}: the answer has no Data list")
-        for raw in rows:
-            yield _fetched(raw)
+        return [_fetched(raw) for raw in rows]
 
     def close(self) -> None:
         self.client.close()

@@ -34,7 +34,7 @@ class PlatformaEmulator(Emulator):
         return Reply(404, {"error": "Not found"})
 
     def _kkts(self) -> dict:
-        registers = sorted({d.register for d in self.held})
+        registers = self.registers()
         kkts = [{"kktRegNumber": r.ljust(20), "kktName": f"Касса {r[-2:]}"} for r in registers]
         branch = {"branchName": "Головной офис", "branchId": 1, "kkts": kkts[:1]}
         branch["branches"] = [{"branchName": "Магазины", "branchId": 2, "kkts": kkts[1:]}]
@@ -56,7 +56,7 @@ class PlatformaEmulator(Emulator):
             return Reply(400, {"error": "this emulator serves dateType=2 (receive time) only"})
         if self.in_processing(register, start, end):
             return Reply(503, _IN_PROCESSING, {"Retry-After": "60"})
-        docs = sorted(self.visible(register, start, end), key=lambda d: d.number)[: self.limit]
+        docs = self.page(register, start, end, limit=self.limit)
         receipts = [
             d.raw
             if d.receipt is None

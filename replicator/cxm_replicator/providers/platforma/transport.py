@@ -1,6 +1,7 @@
 """Платформа ОФД's HTTP API: kkts list and receipts by receive-time period."""
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,14 @@ from cxm_replicator.providers.base import (
 from cxm_replicator.providers.platforma import mapping
 
 MAX_DOCUMENTS = 5000  # per response; a full response means "there may be more": split
+_SMALLEST = timedelta(seconds=2)  # a period this narrow is taken as it comes, full or not
+
+
+@dataclass
+class _Answer:
+    documents: list[Fetched]
+    count: int
+    full: bool  # cut by the OFD: ask again in halves
 
 
 class PlatformaProvider:
@@ -25,6 +34,7 @@ class PlatformaProvider:
     def __init__(self, context: ProviderContext) -> None:
         self.context = context
         self.max_documents = int(context.options.get("max_documents") or MAX_DOCUMENTS)
+        self._span: dict[str, timedelta] = {}  # per register: the widest uncut period lately
         self.client = httpx.Client(
             base_url=context.options["base_url"].rstrip("/"), timeout=context.timeout
         )
@@ -58,6 +68,22 @@ class PlatformaProvider:
         return found
 
     def documents(self, register: str, start: datetime, end: datetime) -> Iterator[Fetched]:
+        """The period in pieces no wider than the last piece the OFD answered without
+        cutting: a register busy enough to fill 5,000 documents a week is asked in pieces
+        of a day or so from then on, instead of a full week that comes back cut each time."""
+        span = self._span.get(register, end - start)
+        while start < end:
+            piece_end = min(start + span, end)
+            answer = self._period(register, start, piece_end)
+            if answer.full:  # the same piece again, in halves
+                span = self._span[register] = max((piece_end - start) / 2, _SMALLEST)
+                continue
+            yield from answer.documents
+            if answer.count < self.max_documents // 4:  # quieter now: wider pieces
+                span = self._span[register] = min(span * 2, self.max_window)
+            start = piece_end
+
+    def _period(self, register: str, start: datetime, end: datetime) -> "_Answer":
         # dateType=2: by the OFD's receive time, in Moscow time like rqDate.
         params = {
             "kktRegId": register,
@@ -69,14 +95,11 @@ class PlatformaProvider:
         documents = data.get("receipts") if isinstance(data, dict) else None
         if not isinstance(documents, list):
             raise RemoteError(f"receipts of {register}: the answer has no receipts list")
-        if len(documents) >= self.max_documents and end - start > timedelta(seconds=2):
-            # The OFD cut the answer: ask for each half instead (the outbox drops repeats).
-            middle = start + (end - start) / 2
-            yield from self.documents(register, start, middle)
-            yield from self.documents(register, middle, end)
-            return
-        for raw in documents:
-            yield _fetched(raw)
+        if len(documents) >= self.max_documents and end - start > _SMALLEST:
+            # The OFD cut the answer: the caller asks for each half instead (the outbox
+            # drops repeats). The cut answer is let go at once: memory stays one answer deep.
+            return _Answer([], len(documents), full=True)
+        return _Answer([_fetched(raw) for raw in documents], len(documents), full=False)
 
     def close(self) -> None:
         self.client.close()

@@ -77,3 +77,31 @@ def test_mapping_reads_operation_words_and_extra_properties():
     assert back["operationType"] == 2
     assert back["properties"] == [{"key": "seller", "value": "S7"}]
     assert back["items"] == receipt["items"]
+
+
+def test_a_busy_register_is_asked_in_pieces_of_a_bounded_answer(ofdru, monkeypatch):
+    """OFD.ru answers a period in one piece, without pages: memory stays bounded only if
+    the pieces are narrow enough. After the first, no answer holds much more than
+    ANSWER_SIZE receipts, and every receipt of the month arrives."""
+    from cxm_replicator.emulation import sample_series
+    from cxm_replicator.providers.ofdru import transport
+
+    monkeypatch.setattr(transport, "ANSWER_SIZE", 100)
+    h, provider = ofdru
+    end = datetime.now(UTC)
+    start = end - timedelta(days=30)
+    first = (start + timedelta(hours=3, minutes=5)).replace(tzinfo=None)  # Moscow wall time
+    sample_series(h.emulator, REGISTER, 6000, start=first, step=timedelta(minutes=7))
+    sizes = []
+    handle = h.emulator.handle
+
+    def measured(request):
+        answer = handle(request)
+        if isinstance(answer.body, dict) and "Data" in answer.body:
+            sizes.append(len(answer.body["Data"]))
+        return answer
+
+    h.emulator.handle = measured
+    docs = list(provider.documents(REGISTER, start, end))
+    assert {d.receipt["fiscalDocumentNumber"] for d in docs} == set(range(1, 6001))
+    assert sizes[0] > 100 and max(sizes[1:]) <= 2 * 100
