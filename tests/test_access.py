@@ -1,5 +1,6 @@
-"""Every API route and every page, called as every persona, refuses the anonymous and shows
-no one what lies outside their scope.
+"""Every API route and every page, called as every persona, refuses the anonymous, answers
+exactly the personas its sample allows (a 2xx; everyone else a 4xx) and shows no one what
+lies outside their scope.
 
 Routes are discovered, not listed: API routes from the OpenAPI schema, pages from the URL
 conf. A route with path parameters needs a sample below; a new route (or a new import kind
@@ -34,6 +35,14 @@ VISIBLE = {
 }
 CODE = re.compile(r"(?:MSK|NSK|OTH)-\d(?:-S\d)?")
 
+# Who may use a route (a 2xx answer, scoped); each other persona gets a 4xx. The outsider is
+# the chain admin of another chain: in their own chain they may what an admin may.
+EVERYONE = frozenset(PERSONAS) - {"anonymous"}
+NOBODY: frozenset[str] = frozenset()
+ADMINS = frozenset({"admin", "outsider"})
+STORE_MANAGERS = ADMINS | {"regional", "manager"}
+IMPORTERS = frozenset({"admin"})  # of MSK-1's data: the outsider's chain has no MSK-1
+
 
 # --- samples: how to call each route ---
 
@@ -44,6 +53,9 @@ class Call:
     query: dict[str, str] = field(default_factory=dict)
     body: Any = None
     label: str = ""
+    allowed: frozenset[str] = EVERYONE
+    # False: a browser-session door; user tokens get a 401 whoever holds them.
+    by_token: bool = True
 
 
 WEEK = {"from": "2026-03-02", "to": "2026-03-08"}
@@ -102,30 +114,48 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
     ("get", "/api/v1/stores"): [Call()],
     ("get", "/api/v1/sellers"): [Call()],
     ("get", "/api/v1/tokens"): [Call()],
-    ("post", "/api/v1/tokens"): [Call(body={"name": "access test"})],
-    ("delete", "/api/v1/tokens/{prefix}"): [Call(path={"prefix": "nosuchpf"})],
-    ("get", "/api/v1/devices/tokens"): [Call()],
+    # A token is made in a browser session: a token cannot mint more tokens.
+    ("post", "/api/v1/tokens"): [Call(body={"name": "access test"}, by_token=False)],
+    ("delete", "/api/v1/tokens/{prefix}"): [Call(path={"prefix": "nosuchpf"}, allowed=NOBODY)],
+    ("get", "/api/v1/devices/tokens"): [Call(allowed=STORE_MANAGERS)],
     ("post", "/api/v1/devices/tokens"): [
-        Call(body={"store": "MSK-1", "name": "access test", "kind": "terminal"})
+        Call(
+            body={"store": "MSK-1", "name": "access test", "kind": "terminal"},
+            allowed=frozenset({"admin"}),
+            by_token=False,
+        )
     ],
-    ("delete", "/api/v1/devices/tokens/{prefix}"): [Call(path={"prefix": "nosuchpf"})],
+    ("delete", "/api/v1/devices/tokens/{prefix}"): [
+        Call(path={"prefix": "nosuchpf"}, allowed=NOBODY)
+    ],
     # Users' tokens and sessions are not device tokens: every persona is refused here.
     ("post", "/api/v1/devices/events/{kind}"): [
-        Call(path={"kind": "traffic"}, body=[count(store="MSK-1")]),
-        Call(path={"kind": "consultations"}, body=[CONSULTATION], label="device consultations"),
-        Call(path={"kind": "presses"}, body=[PRESS], label="device presses"),
+        Call(path={"kind": "traffic"}, body=[count(store="MSK-1")], allowed=NOBODY),
+        Call(
+            path={"kind": "consultations"},
+            body=[CONSULTATION],
+            label="device consultations",
+            allowed=NOBODY,
+        ),
+        Call(path={"kind": "presses"}, body=[PRESS], label="device presses", allowed=NOBODY),
     ],
     # A seller's own button: the store and seller are the caller's, whatever the body says.
     ("post", "/api/v1/staff/my-consultations"): [
-        Call(body=[{"id": "access-b1", "started_at": "2026-03-02T10:00:00+03:00"}])
+        Call(
+            body=[{"id": "access-b1", "started_at": "2026-03-02T10:00:00+03:00"}],
+            allowed=frozenset({"seller"}),
+        )
     ],
     # The replicator's doors: the register map names stores, the heartbeat takes counters.
-    ("get", "/api/v1/registers"): [Call()],
+    ("get", "/api/v1/registers"): [Call(allowed=ADMINS)],
     # A terminal's own set-up: device tokens only, so every persona is refused.
-    ("get", "/api/v1/feedback/terminal"): [Call()],
+    ("get", "/api/v1/feedback/terminal"): [Call(allowed=NOBODY)],
     # A receipt of MSK-1 (the `sales` fixture): only those who see MSK-1 get its link.
     ("get", "/api/v1/feedback/survey-link"): [
-        Call(query={"fn": "9999078900001234", "fd": "1"}),
+        Call(
+            query={"fn": "9999078900001234", "fd": "1"},
+            allowed=frozenset({"admin", "analyst", "seller"}),
+        ),
     ],
     ("post", "/api/v1/replicators/heartbeat"): [
         Call(
@@ -134,7 +164,8 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
                 "version": "0.1.0",
                 "provider": "platforma",
                 "registers": [{"kkt_reg_id": "0000000000000001", "lag_seconds": 60}],
-            }
+            },
+            allowed=ADMINS,
         )
     ],
     ("get", "/api/v1/reports/{name}"): [
@@ -165,18 +196,47 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
             path={"name": "drivers"},
             query={**WEEK, "outcome": "conversion", "drivers": "coverage,compliance"},
             label="drivers",
+            # A week of three stores is too few points: a 422 that says so, for everyone.
+            allowed=NOBODY,
         ),
         Call(path={"name": "factors"}, query=WEEK, label="factors"),
     ],
     ("post", "/api/v1/imports/{kind}"): [
-        Call(path={"kind": "receipts"}, body=RECEIPTS),
-        Call(path={"kind": "traffic"}, body=[count(store=s) for s in ("MSK-1", "MSK-2", "NSK-1")]),
-        Call(path={"kind": "transcripts"}, body=[SPEECH], label="transcripts of MSK-1"),
-        Call(path={"kind": "consultations"}, body=[CONSULTATION], label="consultations of MSK-1"),
-        Call(path={"kind": "checklists"}, body=[CHECKLIST], label="checklists of MSK-1"),
-        Call(path={"kind": "emotions"}, body=[SMILE], label="emotions of MSK-1"),
-        Call(path={"kind": "presses"}, body=[PRESS], label="presses of MSK-1"),
-        Call(path={"kind": "survey_responses"}, body=[ANSWER], label="answers of MSK-1"),
+        # Imports are the chain admin's (integrators use an admin's token); a call naming
+        # a store outside the caller's chain or scope is refused whole.
+        Call(path={"kind": "receipts"}, body=RECEIPTS, allowed=IMPORTERS),
+        Call(
+            path={"kind": "traffic"},
+            body=[count(store=s) for s in ("MSK-1", "MSK-2", "NSK-1")],
+            allowed=IMPORTERS,
+        ),
+        Call(
+            path={"kind": "transcripts"},
+            body=[SPEECH],
+            label="transcripts of MSK-1",
+            allowed=IMPORTERS,
+        ),
+        Call(
+            path={"kind": "consultations"},
+            body=[CONSULTATION],
+            label="consultations of MSK-1",
+            allowed=IMPORTERS,
+        ),
+        # No checklist template here: the record is rejected (422) for everyone.
+        Call(
+            path={"kind": "checklists"},
+            body=[CHECKLIST],
+            label="checklists of MSK-1",
+            allowed=NOBODY,
+        ),
+        Call(path={"kind": "emotions"}, body=[SMILE], label="emotions of MSK-1", allowed=IMPORTERS),
+        Call(path={"kind": "presses"}, body=[PRESS], label="presses of MSK-1", allowed=IMPORTERS),
+        Call(
+            path={"kind": "survey_responses"},
+            body=[ANSWER],
+            label="answers of MSK-1",
+            allowed=IMPORTERS,
+        ),
         # A register of MSK-1 claimed for a new store: the refusal must not name MSK-1
         # to someone who may not see it.
         Call(
@@ -189,26 +249,30 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
                     "registers": ["0000000000000001"],
                 }
             ],
+            allowed=NOBODY,
         ),
         Call(
             path={"kind": "sellers"},
             body=[{"code": "NEW-S1", "name": "Иванова Мария Сергеевна", "store": "NSK-1"}],
+            # The name is another seller's: rejected (422) for everyone.
+            allowed=NOBODY,
         ),
     ],
     ("get", "/api/v1/incidents"): [
         Call(),
         Call(query={"store": "NSK-1"}, label="incidents of NSK-1"),
     ],
-    ("get", "/api/v1/incidents/{incident_id}"): [Call(path={"incident_id": "1"})],
+    # No incident 1 here: a 404 for all (the incidents tests check who sees which incident).
+    ("get", "/api/v1/incidents/{incident_id}"): [Call(path={"incident_id": "1"}, allowed=NOBODY)],
     ("post", "/api/v1/incidents/{incident_id}/comments"): [
-        Call(path={"incident_id": "1"}, body={"text": "access test"})
+        Call(path={"incident_id": "1"}, body={"text": "access test"}, allowed=NOBODY)
     ],
     ("post", "/api/v1/incidents/{incident_id}/status"): [
-        Call(path={"incident_id": "1"}, body={"status": "in_progress"})
+        Call(path={"incident_id": "1"}, body={"status": "in_progress"}, allowed=NOBODY)
     ],
-    ("get", "/api/v1/incident-rules"): [Call()],
+    ("get", "/api/v1/incident-rules"): [Call(allowed=EVERYONE - {"seller"})],
     ("patch", "/api/v1/incident-rules/{code}"): [
-        Call(path={"code": "silent-device"}, body={"sla_hours": 12})
+        Call(path={"code": "silent-device"}, body={"sla_hours": 12}, allowed=ADMINS)
     ],
 }
 
@@ -223,6 +287,23 @@ PAGE_SAMPLES: dict[str, list[dict[str, str]]] = {
     "incidents:review_done": [{"pk": "1"}],
     # CSV, so the leak check reads what the export shows.
     "incidents:export": [{"name": "kpi"}, {"name": "sellers"}, {"name": "failures"}],
+}
+# Who may open a page (a 2xx) where it is not everyone; each other persona gets a 4xx or is
+# sent to the login page.
+PAGE_ALLOWED: dict[str, frozenset[str]] = {
+    "feedback:poster": frozenset({"admin", "analyst", "seller"}),  # MSK-1's poster
+    "feedback:review": NOBODY,
+    "feedback:survey": NOBODY,  # a link without a receipt or poster identity
+    "incidents:incident": NOBODY,  # no incident 1 here
+    "incidents:review_print": NOBODY,
+    # Forms' targets: a GET is refused (405).
+    "incidents:comment": NOBODY,
+    "incidents:move": NOBODY,
+    "incidents:review_done": NOBODY,
+    "staff:queue": NOBODY,
+    "staff:button": frozenset({"seller"}),
+    "staff:checklist": EVERYONE - {"analyst", "seller"},
+    "trust:audit": ADMINS,
 }
 # Pages anyone may open (login and the like); each with the reason.
 PUBLIC_PAGES: dict[str, str] = {
@@ -387,7 +468,11 @@ def test_api_route_refuses_the_anonymous_and_leaks_nothing(
             assert response.status_code == 401, where
             assert response.json()["detail"], where
             continue
-        assert response.status_code < 500, where
+        allowed = call.allowed if how == "session" or call.by_token else NOBODY
+        if persona in allowed:
+            assert 200 <= response.status_code < 300, f"{where}: {response.content[:300]!r}"
+        else:
+            assert 400 <= response.status_code < 500, f"{where}: {response.status_code}"
         assert not leaked(persona, response, sent), (
             f"{where} shows {leaked(persona, response, sent)}"
         )
@@ -407,5 +492,8 @@ def test_page_refuses_the_anonymous_and_leaks_nothing(personas, sales, label, ur
             if response.status_code == 302:
                 assert response["Location"].startswith(reverse(settings.LOGIN_URL)), where
             continue
-        assert response.status_code < 500, where
+        if persona in PAGE_ALLOWED.get(label, EVERYONE):
+            assert 200 <= response.status_code < 300, f"{where}: {response.status_code}"
+        else:
+            assert 400 <= response.status_code < 500, f"{where}: {response.status_code}"
         assert not leaked(persona, response, url), f"{where} shows {leaked(persona, response, url)}"
