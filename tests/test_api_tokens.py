@@ -42,9 +42,24 @@ def test_revoke_by_prefix_locks_the_token_out(client, personas):
     assert "revoked" in run("list", "admin")[0]
 
 
+def test_rotate_replaces_the_token_and_locks_the_old_one_out(client, personas):
+    old, _ = run("create", "admin", "replicator")
+    new, note = run("rotate", "cxm_" + ApiToken.objects.get().prefix)
+    assert new.startswith("cxm_") and new != old and "cannot be shown again" in note
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {old}").status_code == 401
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {new}").status_code == 200
+    assert ApiToken.objects.get(key_hash=hash_token(new)).name == "replicator"
+
+
 @pytest.mark.parametrize(
     "args",
-    [("create", "nobody", "x"), ("create", "admin", "  "), ("revoke", "zzzzzzzz"), ("list", "x")],
+    [
+        ("rotate", "zzzzzzzz"),
+        ("create", "nobody", "x"),
+        ("create", "admin", "  "),
+        ("revoke", "zzzzzzzz"),
+        ("list", "x"),
+    ],
 )
 def test_bad_token_commands_fail_with_a_message(personas, args):
     with pytest.raises(CommandError):

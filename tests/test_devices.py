@@ -125,8 +125,19 @@ def test_the_command_line_creates_lists_and_revokes_device_tokens(client, chain)
     assert push(client, "traffic", [], {"HTTP_AUTHORIZATION": f"Bearer {raw}"}).status_code == 401
 
 
+def test_rotating_a_device_token_gives_the_device_a_new_one(client, chain):
+    old, _ = run("create", "NSK-1", "counter at the door", "--kind", "counter")
+    new, note = run("rotate", "cxmd_" + DeviceToken.objects.get().prefix)
+    assert new != old and "cannot be shown again" in note
+    assert push(client, "traffic", [], {"HTTP_AUTHORIZATION": f"Bearer {old}"}).status_code == 401
+    assert push(client, "traffic", [], {"HTTP_AUTHORIZATION": f"Bearer {new}"}).status_code == 200
+    fresh = DeviceToken.objects.get(revoked_at__isnull=True)
+    assert (fresh.store.code, fresh.name, fresh.kind) == ("NSK-1", "counter at the door", "counter")
+
+
 @pytest.mark.parametrize(
-    "args", [("create", "NOPE", "x"), ("create", "NSK-1", " "), ("revoke", "zzzzzzzz")]
+    "args",
+    [("create", "NOPE", "x"), ("create", "NSK-1", " "), ("revoke", "zzzzzzzz"), ("rotate", "x")],
 )
 def test_bad_device_commands_fail_with_a_message(chain, args):
     with pytest.raises(CommandError):

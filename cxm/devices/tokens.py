@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from cxm.devices.models import DEVICE_TOKEN_PREFIX, DeviceKind, DeviceToken
@@ -44,3 +45,11 @@ def device_tokens_of(store_ids: Iterable[int]) -> QuerySet[DeviceToken]:
 def revoke_device_token(prefix: str, store_ids: Iterable[int]) -> DeviceToken:
     """Revoke the live device token with this prefix among the stores given."""
     return revoke_by_prefix(device_tokens_of(store_ids), prefix.removeprefix(DEVICE_TOKEN_PREFIX))
+
+
+def rotate_device_token(prefix: str, store_ids: Iterable[int]) -> tuple[DeviceToken, str]:
+    """A fresh token for the same device in place of the live one with this prefix, which
+    stops working at once."""
+    with transaction.atomic():
+        old = revoke_device_token(prefix, store_ids)
+        return issue_device_token(old.store, old.name, old.kind)

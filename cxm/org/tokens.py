@@ -4,6 +4,7 @@ never stored; only its SHA-256 is, so a copy of the database opens no doors."""
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
@@ -60,6 +61,14 @@ def revoke_token(prefix: str, *, user: AbstractBaseUser | None = None) -> ApiTok
     """Revoke the live token with this prefix (of `user`'s tokens when given)."""
     tokens = ApiToken.objects.all() if user is None else ApiToken.objects.filter(user=user)
     return revoke_by_prefix(tokens, prefix.removeprefix(TOKEN_PREFIX))
+
+
+def rotate_token(prefix: str) -> tuple[ApiToken, str]:
+    """A fresh token for the same user and purpose in place of the live one with this prefix,
+    which stops working at once (a token that may have leaked must not wait for the swap)."""
+    with transaction.atomic():
+        old = revoke_token(prefix)
+        return issue_token(old.user, old.name)
 
 
 def revoke_by_prefix(tokens: QuerySet, prefix: str) -> Model:

@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cxm.devices.models import DEVICE_TOKEN_PREFIX, DeviceKind
-from cxm.devices.tokens import device_tokens_of, issue_device_token, revoke_device_token
+from cxm.devices.tokens import (
+    device_tokens_of,
+    issue_device_token,
+    revoke_device_token,
+    rotate_device_token,
+)
 from cxm.org.cli import operator_chain, operator_scope, store_of
 from cxm.org.tokens import TokenError, token_status
 
@@ -20,6 +25,10 @@ class Command(BaseCommand):
             "revoke", help="revoke the device token with this prefix (cxmd_…, as listed)"
         )
         revoke.add_argument("prefix")
+        rotate = actions.add_parser(
+            "rotate", help="revoke the device token with this prefix and print its replacement"
+        )
+        rotate.add_argument("prefix")
         listing = actions.add_parser("list", help="device tokens, by store")
         listing.add_argument("--store", help="only this store")
 
@@ -31,9 +40,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def _create(self, chain, store: str, name: str, kind: str, **_) -> None:
-        token, raw = issue_device_token(store_of(chain, store), name, kind)
+        self._show(*issue_device_token(store_of(chain, store), name, kind))
+
+    def _rotate(self, chain, prefix: str, **_) -> None:
+        self._show(*rotate_device_token(prefix, operator_scope(chain).store_ids))
+
+    def _show(self, token, raw: str) -> None:
         self.stderr.write(
-            f"Device token {token.prefix}… for {store} ({token.name}). "
+            f"Device token {token.prefix}… for {token.store.code} ({token.name}). "
             "Copy it now: it is not stored and cannot be shown again."
         )
         self.stdout.write(raw)

@@ -6,6 +6,7 @@ from cxm.org.tokens import (
     TokenError,
     issue_token,
     revoke_token,
+    rotate_token,
     token_status,
     tokens_of,
 )
@@ -23,6 +24,10 @@ class Command(BaseCommand):
             "revoke", help="revoke the token with this prefix (cxm_…, as listed)"
         )
         revoke.add_argument("prefix")
+        rotate = actions.add_parser(
+            "rotate", help="revoke the token with this prefix and print its replacement once"
+        )
+        rotate.add_argument("prefix")
         listing = actions.add_parser("list", help="a user's tokens, by prefix")
         listing.add_argument("username")
 
@@ -33,9 +38,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def _create(self, username: str, name: str, **_) -> None:
-        token, raw = issue_token(_user(username), name)
+        self._show(*issue_token(_user(username), name))
+
+    def _rotate(self, prefix: str, **_) -> None:
+        self._show(*rotate_token(prefix))
+
+    def _show(self, token, raw: str) -> None:
         self.stderr.write(
-            f"Token {token.prefix}… for {username} ({token.name}). "
+            f"Token {token.prefix}… for {token.user.get_username()} ({token.name}). "
             "Copy it now: it is not stored and cannot be shown again."
         )
         # Only the token on standard output, so scripts can capture it.
