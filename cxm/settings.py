@@ -233,6 +233,8 @@ CXM_NOTIFY_MAX_ATTEMPTS = env_int("CXM_NOTIFY_MAX_ATTEMPTS", 5)
 CXM_NOTIFY_BACKOFF_SECONDS = env_int("CXM_NOTIFY_BACKOFF_SECONDS", 60)
 # How often the worker evaluates the rules, escalates and sends due digests.
 CXM_ORGANIZER_TICK_SECONDS = env_int("CXM_ORGANIZER_TICK_SECONDS", 300)
+# A task still "running" this long after it started lost its worker: it goes back to the queue.
+CXM_TASK_LEASE_SECONDS = env_int("CXM_TASK_LEASE_SECONDS", 900)
 
 LOGGING = {
     "version": 1,

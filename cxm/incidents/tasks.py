@@ -48,7 +48,8 @@ def evaluate(chain_id: int) -> dict[str, int]:
 @task()
 def tick() -> dict[str, int]:
     """Every CXM_ORGANIZER_TICK_SECONDS: rules, escalation and due digests for every chain,
-    contacts past their retention removed; then the next tick is queued."""
+    contacts past their retention removed, tasks of dead workers queued again; then the next
+    tick is queued."""
     from cxm.incidents.digests import send_due_digests
     from cxm.incidents.services import evaluate_chain
 
@@ -58,8 +59,10 @@ def tick() -> dict[str, int]:
             tally[name] = tally.get(name, 0) + n
     tally["digests"] = send_due_digests(timezone.now())
     from cxm.trust.personal import forget_expired_contacts
+    from cxm.trust.tasks import requeue_abandoned_tasks
 
     tally["contacts_forgotten"] = forget_expired_contacts()
+    tally["tasks_requeued"] = requeue_abandoned_tasks()
     if not _already_queued(tick, []):
         run_after = timezone.now() + timedelta(seconds=settings.CXM_ORGANIZER_TICK_SECONDS)
         tick.using(run_after=run_after).enqueue()
