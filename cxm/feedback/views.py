@@ -22,12 +22,10 @@ from cxm.feedback.survey import (
     already_answered,
     count_review_click,
     follow_review_link,
-    mark_invited,
     poster_link,
     qr_svg,
     record_answer,
     resolve_target,
-    review_links,
     survey_bank,
 )
 from cxm.org.models import Store
@@ -52,6 +50,9 @@ _FORM_PROBLEMS = {
 }
 
 
+_SCORES = [str(n) for n in range(11)]
+
+
 @require_http_methods(["GET", "POST"])
 def survey(request: HttpRequest) -> HttpResponse:
     try:
@@ -64,23 +65,20 @@ def survey(request: HttpRequest) -> HttpResponse:
         return _survey_form(request, target)
     declined = "decline" in request.POST
     form = _read_form(request)
-    result, answer_id = record_answer(target, form, declined=declined)
-    if result.rejected:
-        problem = result.rejected[0]
+    recorded = record_answer(target, form, declined=declined)
+    if recorded.answer is None:
+        problem = recorded.result.rejected[0]
         key = problem.field.split(".")[0]
         message = _FORM_PROBLEMS.get(key, lambda: _("Some answers could not be read."))()
         return _survey_form(request, target, problem=message, status=422)
-    nps = None if declined else int(form["nps"])
-    links = review_links(target.store, nps)
-    if links:
-        mark_invited(target.store, answer_id)
+    nps = recorded.answer.nps
     context = {
         "store": target.store,
         "declined": declined,
         "nps": nps,
         "promoter": nps is not None and nps >= 9,
         "detractor": nps is not None and nps <= 6,
-        "links": links,
+        "links": recorded.links,
     }
     response = render(request, "feedback/survey_done.html", context)
     cooldown = setup_for(target.store.chain).survey_cooldown_days
@@ -96,8 +94,9 @@ def _survey_form(request, target, *, problem: str | None = None, status: int = 2
     context = {
         "store": target.store,
         "receipt": target.receipt,
-        "scores": range(11),
-        "scale": SCALE,
+        # Text, not numbers: the template would format each number for the language.
+        "scores": _SCORES,
+        "scale": [str(n) for n in SCALE],
         "questions": questions,
         "problem": problem,
         "max_comment": MAX_COMMENT,

@@ -4,6 +4,7 @@ delivery, evaluating the rules after an import, and the periodic tick."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
@@ -25,15 +26,39 @@ def deliver(delivery_id: int) -> str:
     return delivery.state
 
 
+def _waiting_job(job, args: list):
+    """The id of the same job waiting in the database queue, or None."""
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=job.module_path)
+    return waiting.filter(args_kwargs__args=args).values_list("id", flat=True).first()
+
+
 def _already_queued(job, args: list) -> bool:
     """Is the same job waiting in the database queue? Then a second one adds nothing."""
-    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=job.module_path)
-    return waiting.filter(args_kwargs__args=args).exists()
+    return _waiting_job(job, args) is not None
 
 
-def enqueue_once(job, *args) -> None:
-    if not _already_queued(job, list(args)):
-        job.enqueue(*args)
+def enqueue_once(job, *args):
+    """Queue the job unless the same one is waiting; returns the waiting one's id."""
+    waiting = _waiting_job(job, list(args))
+    return waiting if waiting is not None else job.enqueue(*args).id
+
+
+def still_waiting(job_id) -> bool:
+    """Is this queued job still waiting (no worker has taken it)? One indexed look-up by
+    primary key, written out: imports ask it many times a second."""
+    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+    pk = DBTaskResult._meta.pk
+    try:
+        value = pk.get_db_prep_value(job_id, connection)
+    except (TypeError, ValueError):
+        return False  # an id of another task backend: not a row of this queue
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {connection.ops.quote_name(pk.column)} = %s "
+            "AND status = %s",
+            [value, TaskResultStatus.READY],
+        )
+        return cursor.fetchone() is not None
 
 
 @task()
