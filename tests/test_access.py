@@ -294,6 +294,7 @@ PAGE_ALLOWED: dict[str, frozenset[str]] = {
     "feedback:poster": frozenset({"admin", "analyst", "seller"}),  # MSK-1's poster
     "feedback:review": NOBODY,
     "feedback:survey": NOBODY,  # a link without a receipt or poster identity
+    "feedback:tell": NOBODY,  # the thank-you page's form target: a GET is refused (405)
     "incidents:incident": NOBODY,  # no incident 1 here
     "incidents:review_print": NOBODY,
     # Forms' targets: a GET is refused (405).
@@ -312,6 +313,8 @@ PUBLIC_PAGES: dict[str, str] = {
     "feedback:terminal": "the kiosk page holds no data; its script talks to the device API "
     "with the tablet's own device token",
     "feedback:review": "a customer's click on a store's public review link; unknown is a 404",
+    "feedback:tell": "an unhappy customer writes to the store from the thank-you page (POST "
+    "only); only the signed token of their own answer opens it, anything else is a 404",
     "healthz": "load balancers and monitoring probe it without a login; it says ok/fail only",
 }
 # Not pages of the product, or covered elsewhere.

@@ -1,5 +1,5 @@
-"""Customer voice in a real Chromium: a customer answers the QR survey on a phone, a kiosk
-terminal takes presses (also offline) and ignores repeats."""
+"""Customer voice in a real Chromium: a customer answers the QR survey on a phone (an unhappy
+one tells the store first), a kiosk terminal takes presses (also offline) and ignores repeats."""
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -8,6 +8,7 @@ from cxm.feedback.models import FeedbackSetup, Press, SurveyResponse
 from cxm.feedback.survey import receipt_link
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
+from cxm.incidents.models import Incident
 from cxm.metrics.periods import Period
 from cxm.org.cli import operator_scope
 from cxm.org.models import Store
@@ -60,6 +61,30 @@ def test_a_customer_answers_on_a_phone_and_the_answer_counts_in_the_stores_nps(
     assert answer.nps == 10 and len(answer.answers) == 3
     flt = ReportFilter(operator_scope(chain), Period(answer.day, answer.day), store="MSK-1")
     assert build_report("nps", flt)["total"]["promoters"] == 1
+    assert problems == []
+
+
+def test_an_unhappy_customer_tells_the_store_first_on_a_phone(browser, live_server, chain):
+    assert not run_import("receipts", chain, read_payload([receipt(8)])).rejected
+    Store.objects.filter(code="MSK-1").update(review_links={"yandex": "https://yandex.ru/maps/1"})
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    problems = watch(page)
+    page.goto(live_server.url + receipt_link(Receipt.objects.get()))
+    page.click(".scores label.score-3")
+    page.click("button[name=send]")
+    page.wait_for_selector("[data-invite=detractor] form.tell")
+    assert page.locator(".reviews.small .review-link").count() == 1  # never hidden
+    page.fill("textarea[name=message]", "Долго ждал консультанта")
+    page.fill("input[name=contact]", "+7 900 000-00-00")
+    page.check("input[name=consent]")
+    page.click("form.tell button[type=submit]")
+    page.wait_for_selector("[data-told=yes]")
+    assert page.locator(".reviews.small .review-link").count() == 1
+    incident = Incident.objects.get()
+    assert (incident.store.code, incident.contact) == ("MSK-1", "+7 900 000-00-00")
     assert problems == []
 
 

@@ -117,6 +117,9 @@ class SurveyResponse(models.Model):
     contact_consent = models.BooleanField(default=False)
     # The thank-you page showed the store's public review links (review mobilisation).
     review_invited = models.BooleanField(default=False)
+    # An unhappy customer wrote to the store from the thank-you page ("tell the store first"):
+    # the message went into an incident of the event organizer, not here.
+    store_told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -26,7 +26,16 @@ from cxm.feedback.survey import (
     qr_svg,
     record_answer,
     resolve_target,
+    review_links,
     survey_bank,
+)
+from cxm.feedback.tell import (
+    MAX_MESSAGE,
+    TellError,
+    answer_for,
+    checked_message,
+    tell_store,
+    tell_token,
 )
 from cxm.org.models import Store
 from cxm.org.scope import scope_for
@@ -72,14 +81,10 @@ def survey(request: HttpRequest) -> HttpResponse:
         message = _FORM_PROBLEMS.get(key, lambda: _("Some answers could not be read."))()
         return _survey_form(request, target, problem=message, status=422)
     nps = recorded.answer.nps
-    context = {
-        "store": target.store,
-        "declined": declined,
-        "nps": nps,
-        "promoter": nps is not None and nps >= 9,
-        "detractor": nps is not None and nps <= 6,
-        "links": recorded.links,
-    }
+    context = _done_context(target.store, nps, recorded.links)
+    context["declined"] = declined
+    if context["detractor"]:
+        context["tell_token"] = tell_token(recorded.answer)
     response = render(request, "feedback/survey_done.html", context)
     cooldown = setup_for(target.store.chain).survey_cooldown_days
     if cooldown:
@@ -87,6 +92,57 @@ def survey(request: HttpRequest) -> HttpResponse:
             COOLDOWN_COOKIE, "1", max_age=int(timedelta(days=cooldown).total_seconds())
         )
     return response
+
+
+def _done_context(store, nps: int | None, links) -> dict:
+    return {
+        "store": store,
+        "nps": nps,
+        "promoter": nps is not None and nps >= 9,
+        "detractor": nps is not None and nps <= 6,
+        "links": links,
+        "max_message": MAX_MESSAGE,
+    }
+
+
+# What the customer is told for each problem of their message to the store.
+_TELL_PROBLEMS = {
+    ("message", "required"): lambda: _("Please write what went wrong."),
+    ("message", "too_long"): lambda: (
+        _("The message is too long: at most %(n)s characters.") % {"n": MAX_MESSAGE}
+    ),
+    ("message", "markup"): lambda: _("Please write plain text, without HTML tags (< >)."),
+    ("contact", "too_long"): lambda: _("The contact is too long."),
+    ("contact", "markup"): lambda: _("Please write plain text, without HTML tags (< >)."),
+    ("contact", "consent"): lambda: _("To leave a contact, tick the consent box."),
+}
+
+
+@require_http_methods(["POST"])
+def tell(request: HttpRequest) -> HttpResponse:
+    """An unhappy customer writes to the store from the thank-you page (docs/feedback.md)."""
+    answer = answer_for(request.POST.get("token", ""))
+    if answer is None:
+        return _closed(request, _("This link is not valid."), status=404)
+    store = answer.store
+    context = _done_context(store, answer.nps, review_links(store, answer.nps))
+    text, contact = request.POST.get("message", ""), request.POST.get("contact", "")
+    consent = request.POST.get("consent") == "yes"
+    try:
+        message = checked_message(text, contact, consent)
+    except TellError as exc:
+        problems = [_TELL_PROBLEMS[item]() for item in exc.problems.items()]
+        context.update(
+            tell_token=request.POST["token"],
+            problems=problems,
+            message=text[:MAX_MESSAGE],
+            contact=contact[:200],
+            consent=consent,
+        )
+        return render(request, "feedback/survey_done.html", context, status=422)
+    incident = tell_store(answer, message)
+    context.update(told=True, already=incident is None, call_back=bool(message.contact))
+    return render(request, "feedback/survey_done.html", context)
 
 
 def _survey_form(request, target, *, problem: str | None = None, status: int = 200):
