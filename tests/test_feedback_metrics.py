@@ -82,6 +82,22 @@ def test_the_worst_case_sample_size_for_ten_points_is_385():
     assert required_respondents(10) == 385
 
 
+def test_a_third_promoters_and_a_third_detractors_match_the_published_rule_of_thumb():
+    # A. Engelhardt, "Net Promoter Score confidence intervals 2: maths and stats" (CYBAEA on
+    # R, 2016-01-13; r-bloggers): with p = d = 1/3 the 95 % interval is about 320/√n wide,
+    # "for a confidence interval width of 10, n ≈ 1024". Their variance p(1−p) + d(1−d) + 2pd
+    # is ours, p + d − (p − d)², and at n ≈ 1024 the adjusted-Wald pseudo-answers (3 in
+    # 1,026) move the interval by hundredths of a point.
+    assert nps_variance(1 / 3, 1 / 3) == pytest.approx(2 / 3)
+    assert required_respondents(5, variance=2 / 3) == pytest.approx(1024, abs=2)
+    for n in (300, 1023):
+        third = n // 3
+        interval = adjusted_wald_interval(NpsCounts(third, n - 2 * third, third))
+        assert interval.high - interval.low == pytest.approx(320 / n**0.5, rel=0.01)
+    interval = adjusted_wald_interval(NpsCounts(341, 341, 341))
+    assert interval.high - interval.low == pytest.approx(10, abs=0.02)
+
+
 def test_iel_is_net_positive_presses_per_hundred_receipts():
     assert emotional_loyalty_index(30, 10, 400) == pytest.approx(5.0)
     assert emotional_loyalty_index(3, 1, 0) is None
