@@ -362,7 +362,31 @@ def _ingest_one_day(args, chain, day: date) -> dict:
     refresh_store_days(keys)
     out["refresh_day_s"] = time.perf_counter() - started
     out["refresh_store_day_ms"] = out["refresh_day_s"] / len(keys) * 1000
+    out["refresh_plans"] = _refresh_plans(keys)
     return out
+
+
+def _refresh_plans(keys) -> list[str]:
+    """The scans the rollup refresh of one day of every store runs."""
+    from django.db import connection
+
+    from cxm.rollups.refresh import _key_condition, _statements
+
+    condition, params = _key_condition(keys)
+    plans = []
+    with connection.cursor() as cursor:
+        for sql, repeats in _statements(condition):
+            cursor.execute("EXPLAIN " + sql, params * repeats)
+            plans.append(" ".join(sql.split()[:3]) + ": " + "; ".join(_scan_lines(cursor)))
+    return plans
+
+
+def _scan_lines(cursor) -> list[str]:
+    return [
+        line.strip().removeprefix("->  ").split("  (")[0]
+        for (line,) in cursor.fetchall()
+        if "Scan" in line and "Values Scan" not in line and "Subquery Scan" not in line
+    ]
 
 
 def _endpoints(first_store: str) -> dict[str, str]:
@@ -439,12 +463,7 @@ def _plans(user, last: date) -> list[str]:
             if "rollups_" not in query["sql"]:
                 continue
             cursor.execute("EXPLAIN " + query["sql"])
-            scans = [
-                line.strip().removeprefix("->  ").split("  (")[0]
-                for (line,) in cursor.fetchall()
-                if "Scan" in line
-            ]
-            plans.append("; ".join(scans))
+            plans.append("; ".join(_scan_lines(cursor)))
     return plans
 
 
@@ -495,6 +514,9 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
     largest = results[-1]
     print("rollup query plans (chain page, 30 days, largest scale):")
     for plan in largest["plans"]:
+        print("   ", plan)
+    print("rollup refresh plans (one day of every store, largest scale):")
+    for plan in largest["refresh_plans"]:
         print("   ", plan)
     per_receipt = largest["database_bytes"] / largest["receipts"]
     print()

@@ -313,3 +313,26 @@ def test_the_rebuild_command_checks_and_rebuilds(chain, capsys):
     call_command("rollups", "rebuild", "--check")
     with pytest.raises(CommandError, match="unknown store"):
         call_command("rollups", "rebuild", "--store", "NOPE")
+
+
+def test_the_demo_chain_shows_the_same_figures_from_rollups_and_from_facts(db):
+    """`cxm demo` imports its simulated chain through the import path, so its rollups are
+    kept as the receipts arrive: every dashboard of the demo equals its raw figures."""
+    from cxm.demo.loading import load_simulation
+    from cxm.demo.simulator import SimulationConfig
+
+    config = SimulationConfig(
+        stores=3, sellers_per_store=3, days=14, seed=5, end_date=date(2026, 3, 15)
+    )
+    chain, _, _ = load_simulation(config)
+    assert StoreDay.objects.filter(store__chain=chain).count() == 3 * 14
+    store = Store.objects.filter(chain=chain).order_by("code").first()
+    seller = Seller.objects.filter(store=store).order_by("code").first()
+    period = Period(date(2026, 3, 2), date(2026, 3, 15))
+    for params in ({}, {"store": store.code}, {"store": store.code, "seller": seller.code}):
+        flt = ReportFilter(_scope(), period, **params)
+        query = DashboardQuery(flt, None)
+        with reading(RAW_FACTS):
+            raw = (dashboard_data(query), sellers_report(flt, "seller"))
+        assert (dashboard_data(query), sellers_report(flt, "seller")) == raw
+        assert raw[0]["cards"][0]["value"] > 0

@@ -19,11 +19,11 @@ WEEK = "from=2026-03-02&to=2026-03-08"
 # Pinned: the session, the user and their scope, then the figures. A change here is a
 # change in how many times a page talks to the database — look at why before re-pinning.
 PAGES = {
-    "chain dashboard": (f"/?{WEEK}&format=json", 20),
-    "chain dashboard page": (f"/?{WEEK}", 21),
-    "store dashboard": (f"/?{WEEK}&store=MSK-1&format=json", 27),
-    "seller dashboard": (f"/?{WEEK}&store=MSK-1&seller=MSK-1-S1&format=json", 25),
-    "monthly trend": (f"/?{WEEK}&grain=month&format=json", 20),
+    "chain dashboard": (f"/?{WEEK}&format=json", 16),
+    "chain dashboard page": (f"/?{WEEK}", 17),
+    "store dashboard": (f"/?{WEEK}&store=MSK-1&format=json", 23),
+    "seller dashboard": (f"/?{WEEK}&store=MSK-1&seller=MSK-1-S1&format=json", 23),
+    "monthly trend": (f"/?{WEEK}&grain=month&format=json", 16),
 }
 API = {
     "kpi": (f"/api/v1/reports/kpi?{WEEK}", 7),

@@ -85,4 +85,4 @@ def report(request: HttpRequest, name: ReportName, params: Query[ReportQuery]) -
             raise  # not a parameter problem: a bug, let it be seen
         # The report does not support this grouping (e.g. decomposition by day).
         raise ParameterError(("query", "by"), str(exc)) from None
-    return HttpResponse(formats.to_json(built), content_type="application/json")
+    return HttpResponse(formats.to_json(built, indent=None), content_type="application/json")

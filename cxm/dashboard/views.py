@@ -37,7 +37,7 @@ def _page(
             return _problem(request, wants_json, 400, str(exc), exc.field)
         except PermissionDenied as exc:
             return _problem(request, wants_json, 403, str(exc))
-        text = formats.to_json(data)
+        text = formats.to_json(data, indent=None)
         if wants_json:
             return HttpResponse(text, content_type="application/json")
         # The charts read the same numbers from the page, as plain JSON numbers.

@@ -174,10 +174,19 @@ def split_ticket_effect(
     None where the logarithms do not exist (no units, no receipts or revenue ≤ 0 in either
     period): the ticket effect is then left whole rather than split by a convention."""
     values = (revenue, receipts, units, base_revenue, base_receipts, base_units)
-    if min(float(value) for value in values) <= 0:
+    upt, price = split_ticket_effects(*(np.array([float(value)]) for value in values))
+    if np.isnan(upt[0]):
         return None
-    v1, r1, u1, v0, r0, u0 = (np.array([float(value)]) for value in values)
+    return float(upt[0]), float(price[0])
+
+
+def split_ticket_effects(
+    v1: np.ndarray, r1: np.ndarray, u1: np.ndarray, v0: np.ndarray, r0: np.ndarray, u0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`split_ticket_effect` row by row, vectorised: NaN where it would be None."""
+    defined = np.min(np.stack([v1, r1, u1, v0, r0, u0]), axis=0) > 0
+    v1, r1, u1, v0, r0, u0 = (np.where(defined, x, 1.0) for x in (v1, r1, u1, v0, r0, u0))
     weight = log_mean(v1, v0)
     upt = weight * np.log((u1 / r1) / (u0 / r0))
     price = weight * np.log((v1 / u1) / (v0 / u0))
-    return float(upt[0]), float(price[0])
+    return np.where(defined, upt, np.nan), np.where(defined, price, np.nan)

@@ -63,9 +63,23 @@ class ReportFilter:
         return self.scope.seller_id
 
     def shifted(self, period: Period) -> "ReportFilter":
-        shifted = ReportFilter(self.scope, period, self.store, self.region, self.seller)
-        # The same stores in another period (cached_property keeps its value in __dict__).
-        for name in ("_store_ids", "_seller_id"):
-            if name in self.__dict__:
-                shifted.__dict__[name] = self.__dict__[name]
-        return shifted
+        """The same filter over another period — the same object each time it is asked for
+        one period, so that what it caches is shared by every report of a page."""
+        if period not in self._shifted:
+            shifted = ReportFilter(self.scope, period, self.store, self.region, self.seller)
+            # The same stores and seller (cached_property keeps its value in __dict__).
+            for name in ("_store_ids", "_seller_id"):
+                if name in self.__dict__:
+                    shifted.__dict__[name] = self.__dict__[name]
+            self._shifted[period] = shifted
+        return self._shifted[period]
+
+    @cached_property
+    def _shifted(self) -> dict[Period, "ReportFilter"]:
+        return {self.period: self}
+
+    @cached_property
+    def memo(self) -> dict:
+        """Figures already summed for this filter: a page asks for some of them twice (the
+        KPI cards and the decomposition both want the period's and the base's totals)."""
+        return {}

@@ -18,8 +18,10 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def to_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, ensure_ascii=False, default=_plain, indent=1)
+def to_json(report: dict[str, Any], *, indent: int | None = 1) -> str:
+    """Indented for a person at a terminal; `indent=None` for the pages and the API, which
+    then go through json's C encoder (a chain dashboard's JSON is hundreds of kilobytes)."""
+    return json.dumps(report, ensure_ascii=False, default=_plain, indent=indent)
 
 
 def _columns(rows: list[dict]) -> list[str]:

@@ -4,7 +4,10 @@ the previous period, the same period last year, and the change split into three 
 from collections import defaultdict
 from typing import Any
 
-from cxm.metrics.decomposition import decompose_revenue, split_ticket_effect
+import numpy as np
+import pandas as pd
+
+from cxm.metrics.decomposition import decompose_revenue_frame, split_ticket_effects
 from cxm.metrics.kpi import SalesFigures, ratio
 from cxm.metrics.periods import Period, previous_period, same_period_last_year
 from cxm.org.models import Seller
@@ -46,38 +49,50 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def _decomposition_dict(current: SalesFigures, base: SalesFigures) -> dict[str, float] | None:
-    if current.traffic is None or base.traffic is None:
-        return None
-    d = decompose_revenue(
-        current.revenue,
-        current.receipts,
-        current.traffic,
-        base.revenue,
-        base.receipts,
-        base.traffic,
-    )
-    # Within the ticket: UPT × average price (only where LMDI split the change).
-    ticket = None
-    if d.undefined_factor is None:
-        ticket = split_ticket_effect(
-            current.revenue,
-            current.receipts,
-            current.units,
-            base.revenue,
-            base.receipts,
-            base.units,
-        )
-    return {
-        "revenue": d.revenue / 100,
-        "base_revenue": d.base_revenue / 100,
-        "traffic_effect": d.traffic_effect / 100,
-        "conversion_effect": d.conversion_effect / 100,
-        "ticket_effect": d.ticket_effect / 100,
-        "upt_effect": None if ticket is None else ticket[0] / 100,
-        "price_effect": None if ticket is None else ticket[1] / 100,
-        # Set where a factor is zero in one period and LMDI cannot split the change.
-        "undefined_factor": d.undefined_factor,
+    return _decomposition_dicts([(current, base)])[0]
+
+
+def _decomposition_dicts(
+    pairs: list[tuple[SalesFigures, SalesFigures]],
+) -> list[dict[str, Any] | None]:
+    """The decomposition of each (current, base) pair, all in one vectorised pass (a chain
+    page decomposes every store); None where either period has no traffic figure."""
+    kept = [n for n, (c, b) in enumerate(pairs) if c.traffic is not None and b.traffic is not None]
+    out: list[dict[str, Any] | None] = [None] * len(pairs)
+    if not kept:
+        return out
+    columns = {
+        "revenue": [pairs[n][0].revenue for n in kept],
+        "receipts": [pairs[n][0].receipts for n in kept],
+        "traffic": [pairs[n][0].traffic for n in kept],
+        "base_revenue": [pairs[n][1].revenue for n in kept],
+        "base_receipts": [pairs[n][1].receipts for n in kept],
+        "base_traffic": [pairs[n][1].traffic for n in kept],
     }
+    frame = pd.DataFrame({name: np.array(values, dtype=float) for name, values in columns.items()})
+    effects = decompose_revenue_frame(frame)
+    units = [np.array([float(pairs[n][i].units) for n in kept]) for i in (0, 1)]
+    arrays = {name: frame[name].to_numpy() for name in frame.columns}
+    upt, price = split_ticket_effects(
+        arrays["revenue"], arrays["receipts"], units[0],
+        arrays["base_revenue"], arrays["base_receipts"], units[1],
+    )  # fmt: skip
+    for row, n in enumerate(kept):
+        undefined = effects["undefined_factor"].iat[row]
+        # Within the ticket: UPT × average price (only where LMDI split the change).
+        split = undefined is None and not np.isnan(upt[row])
+        out[n] = {
+            "revenue": float(arrays["revenue"][row]) / 100,
+            "base_revenue": float(arrays["base_revenue"][row]) / 100,
+            "traffic_effect": float(effects["traffic_effect"].iat[row]) / 100,
+            "conversion_effect": float(effects["conversion_effect"].iat[row]) / 100,
+            "ticket_effect": float(effects["ticket_effect"].iat[row]) / 100,
+            "upt_effect": float(upt[row]) / 100 if split else None,
+            "price_effect": float(price[row]) / 100 if split else None,
+            # Set where a factor is zero in one period and LMDI cannot split the change.
+            "undefined_factor": undefined,
+        }
+    return out
 
 
 def decomposition_report(
@@ -94,12 +109,14 @@ def decomposition_report(
     if by == "seller":
         current = _with_store_traffic(flt, current)
         before = _with_store_traffic(base_flt, before)
-    rows = []
-    for key in sorted(set(current) | set(before), key=_sort_key):
-        empty = SalesFigures(revenue=0, receipts=0, units=0, traffic=0)
-        decomposed = _decomposition_dict(current.get(key, empty), before.get(key, empty))
-        if decomposed is not None:
-            rows.append({by: key[0], **decomposed} if by else decomposed)
+    empty = SalesFigures(revenue=0, receipts=0, units=0, traffic=0)
+    keys = sorted(set(current) | set(before), key=_sort_key)
+    pairs = [(current.get(key, empty), before.get(key, empty)) for key in keys]
+    rows = [
+        {by: key[0], **decomposed} if by else decomposed
+        for key, decomposed in zip(keys, _decomposition_dicts(pairs), strict=True)
+        if decomposed is not None
+    ]
     return {
         "report": "decomposition",
         **_period_dict(flt.period),

@@ -34,10 +34,18 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
     """Figures per group key (a tuple; `()` for the whole selection)."""
     if by is not None and by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPINGS)}")
+    source = sources.current()
+    key = ("sales_figures", source.name, by)
+    if key not in flt.memo:
+        flt.memo[key] = _sales_figures(flt, by, source)
+    return dict(flt.memo[key])
+
+
+def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, SalesFigures]:
     store_ids = flt.store_ids()
     seller_id = flt.seller_id()
     fields = [GROUP_FIELD[by]] if by else []
-    source, regroup = sources.current(), regrouper(by)
+    regroup = regrouper(by)
     # Traffic belongs to the store, not to a seller: seller figures have no conversion.
     visitors = None
     if by != "seller" and seller_id is None:

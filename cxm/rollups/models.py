@@ -12,7 +12,8 @@ from cxm.org.models import Seller, Store
 
 
 class Figures(models.Model):
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: each table's key index begins with the store.
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField(help_text="the store's local day")
     sales = models.BigIntegerField(default=0, help_text="kopecks of sale receipts")
     returns = models.BigIntegerField(default=0, help_text="kopecks of return receipts")
@@ -59,7 +60,9 @@ class SellerDay(Figures):
     """A seller's day in a store (seller empty: receipts of no known seller), with the first
     and last local hour they printed a receipt: the seller ranking and breakdowns."""
 
-    seller = models.ForeignKey(Seller, null=True, on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(
+        Seller, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     first_hour = models.SmallIntegerField()
     last_hour = models.SmallIntegerField()
 
