@@ -1,7 +1,8 @@
 """Speech rule matching: quality on the labelled set and throughput per core.
 
 Quality: precision and recall of offer detection (a fitting offer, any form) and of the
-wrong form, over tests/data/speech_utterances.tsv.
+wrong form, over tests/data/speech_utterances.tsv — per part, and for the utterances with
+speaker turns also as a turn-blind reading would score them.
 
 Throughput: transcripts of about 150 words, assembled from the labelled utterances with
 recognition-error spellings and unseen words mixed in, through lemmatisation and rule
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 from cxm.metrics.phrases import PhraseBook
-from cxm.metrics.speech import hear, labelled_detection
+from cxm.metrics.speech import Turn, hear, labelled_detection, labelled_turns
 from cxm.sales.categorize import _analyzer, word_lemmas
 from cxm.speech.default_rules import DEFAULT_SPEECH_RULES, phrases_of
 
@@ -32,15 +33,31 @@ def labelled() -> list[dict[str, str]]:
 
 def quality(book: PhraseBook) -> None:
     rows = labelled()
-    print("labelled utterances (dev: seen while writing the rules; holdout: never)")
-    for part in ("dev", "holdout", "all"):
-        chosen = [r for r in rows if part in ("all", r["set"])]
+    print(
+        "labelled utterances (dev: seen while writing the rules; holdout: never; turns: "
+        "those with speaker turns, of dev)"
+    )
+    turned = [r for r in rows if r["turns"]]
+    parts = {
+        "dev": [r for r in rows if r["set"] == "dev"],
+        "holdout": [r for r in rows if r["set"] == "holdout"],
+        "all": rows,
+        "turns": turned,
+        "turns, read blind": [{**r, "turns": ""} | _blind(r) for r in turned],
+    }
+    for part, chosen in parts.items():
         offers, wrong = labelled_detection(book, chosen)
         print(
-            f"  {part:<8} n={offers.n:<4} offers: precision {offers.precision:.3f}, "
+            f"  {part:<18} n={offers.n:<4} offers: precision {offers.precision:.3f}, "
             f"recall {offers.recall:.3f}; wrong form: precision {wrong.precision:.3f}, "
             f"recall {wrong.recall:.3f}"
         )
+
+
+def _blind(row: dict[str, str]) -> dict[str, str]:
+    """A turn-tagged row as an engine without speaker turns gives it: all one text."""
+    text, _ = labelled_turns(row)
+    return {"text": text.replace("\n", " ")}
 
 
 def _misspell(word: str, rng: random.Random) -> str:
@@ -66,6 +83,17 @@ def transcripts(n: int, words: int, seed: int = 7) -> list[str]:
     return result
 
 
+def with_turns(text: str, words_a_turn: int = 15) -> list[Turn]:
+    """The text cut into turns of about `words_a_turn` words, seller and customer in turn."""
+    turns, position, speakers = [], 0, ("seller", "customer")
+    words = text.split(" ")
+    for i in range(0, len(words), words_a_turn):
+        chunk = " ".join(words[i : i + words_a_turn])
+        turns.append(Turn(speakers[len(turns) % 2], position, position + len(chunk)))
+        position += len(chunk) + 1
+    return turns
+
+
 def throughput(label: str, texts: list[str], run) -> float:
     start = time.perf_counter()
     for text in texts:
@@ -89,6 +117,12 @@ def main() -> None:
     cold_book = PhraseBook(phrases_of(DEFAULT_SPEECH_RULES))
     cold = throughput("CXM, fresh caches", texts, lambda t: hear(cold_book, t, 60.0))
     warm = throughput("CXM, warm caches", texts, lambda t: hear(cold_book, t, 60.0))
+    turns = {t: with_turns(t) for t in texts}
+    throughput(
+        "CXM, warm caches, speaker turns (~15 words)",
+        texts,
+        lambda t: hear(cold_book, t, 60.0, None, turns[t]),
+    )
     # The baseline: no word remembered — each spoken word resolved against the book and
     # lemmatised by pymorphy3 every time it occurs.
     baseline_book = PhraseBook(phrases_of(DEFAULT_SPEECH_RULES))

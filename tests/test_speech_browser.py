@@ -1,5 +1,7 @@
-"""The speech page in a real Chromium: a store's manager opens it, sees the receipt whose
-expected offer was missing with the form to avoid highlighted, and nothing breaks."""
+"""The speech pages in a real Chromium: a store's manager opens the speech page, sees the
+receipt whose expected offer was missing with the form to avoid highlighted and what the
+conversation is tied to, follows the link to why customers leave, sees the reason under
+its product category, and nothing breaks."""
 
 import pytest
 from playwright.sync_api import expect
@@ -29,4 +31,11 @@ def test_a_manager_sees_the_missed_offer_highlighted(
         "Дороговато"
     )
     expect(page.locator("nav.main-nav")).to_contain_text("Речевая аналитика")
+    expect(missed.locator("[data-link=consultation]")).to_contain_text("c2")
+    expect(page.locator("table[data-table=feedback] tr[data-split=offer]")).to_have_count(2)
+    page.get_by_role("link", name="по магазинам, категориям и неделям").click()
+    expect(page.locator("h1")).to_have_text("Почему уходят покупатели")
+    row = page.locator("table[data-table=categories] tr[data-code=price]")
+    expect(row).to_contain_text("Бытовая техника")
+    expect(row).to_contain_text("Дороговато")
     assert page.problems == []

@@ -1,6 +1,7 @@
 """The `transcripts` and `emotions` import kinds through `cxm import` and the API: bad
-records rejected by position and field with the good ones kept, re-sending harmless, and a
-store manager limited to their own stores."""
+records rejected by position and field with the good ones kept (speaker turns included),
+re-sending harmless, turns heard speaker by speaker, and a store manager limited to their
+own stores."""
 
 import json
 
@@ -61,6 +62,66 @@ def test_bad_transcripts_are_rejected_by_field_and_the_good_ones_kept(client, pe
     assert list(Transcript.objects.values_list("code", flat=True)) == ["ok"]
     # Heard on arrival: the phone offer.
     assert "Смартфоны" in Transcript.objects.get(code="ok").offered
+
+
+def _turn(speaker, text, **times):
+    return {"speaker": speaker, "text": text, **times}
+
+
+def test_turns_make_the_text_and_are_heard_speaker_by_speaker(client, personas):
+    turns = [
+        _turn("seller", "Здравствуйте! Для каких задач выбираете?", start=0, end=3),
+        _turn("customer", "Для работы. А чехол к нему есть?", start=4, end=7),
+        _turn("seller", "Давайте подберём к нему чехол.", start=8),
+        _turn("Customer ", "Нет, чехол не нужен. Дороговато."),
+    ]
+    body = [transcript("d", text=None, turns=turns)]
+    assert _post(client, "transcripts", body, personas["admin"]).json()["accepted"] == 1
+    row = Transcript.objects.get(code="d")
+    assert row.text.split("\n") == [t["text"] for t in turns]
+    assert [(s, row.text[a:b], at) for s, a, b, at in row.turns] == [
+        ("seller", turns[0]["text"], 0),
+        ("customer", turns[1]["text"], 4),
+        ("seller", turns[2]["text"], 8),
+        ("customer", turns[3]["text"], None),
+    ]
+    # The seller's offer and opening count; the customer's «чехол не нужен» is no wrong form
+    # of the seller's, and their question no offer; their «дороговато» is a reason.
+    assert "Смартфоны" in row.offered and row.opening and not row.wrong_form
+    assert row.leave_reasons == ["price"]
+    speakers = {(m["kind"], m["speaker"]) for m in row.marks}
+    assert ("cross_sell", "customer") not in speakers and ("cross_sell", "seller") in speakers
+
+
+def test_bad_turns_are_rejected_by_field_and_the_good_ones_kept(client, personas):
+    ok = [_turn("seller", "Возьмите чехол."), _turn("customer", "Хорошо.")]
+    body = [
+        transcript("ok", text=None, turns=ok),
+        transcript("who", "11:00:00", "11:01:00", text=None, turns=[_turn("SPEAKER_01", "Да.")]),
+        transcript("mute", "12:00:00", "12:01:00", text=None, turns=[_turn("seller", " ")]),
+        transcript("shape", "13:00:00", "13:01:00", turns="seller: да"),
+        transcript("late", "14:00:00", "14:01:00", turns=[_turn("seller", "Да.", start=9, end=5)]),
+        transcript("far", "14:30:00", "14:31:00", turns=[_turn("seller", "Да.", start=300)]),
+        transcript("both", "15:00:00", "15:01:00", text="Что-то другое.", turns=ok),
+        transcript("same", "16:00:00", "16:01:00", text="Возьмите чехол. Хорошо.", turns=ok),
+        transcript("nobody", "17:00:00", "17:01:00", turns=[{"text": "Да."}]),
+    ]
+    answer = _post(client, "transcripts", body, personas["admin"]).json()
+    assert answer["accepted"] == 2
+    assert [(r["position"], r["field"]) for r in answer["rejections"]] == [
+        ("item 2", "turns[0].speaker"),
+        ("item 3", "turns[0].text"),
+        ("item 4", "turns"),
+        ("item 5", "turns[0].end"),
+        ("item 6", "turns[0].start"),
+        ("item 7", "text"),
+        ("item 9", "turns[0].speaker"),
+    ]
+    messages = {r["position"]: r["message"] for r in answer["rejections"]}
+    assert "unknown speaker 'SPEAKER_01'" in messages["item 2"]
+    assert "seller or customer" in messages["item 2"]
+    assert "differs from the turns' text" in messages["item 7"]
+    assert set(Transcript.objects.values_list("code", flat=True)) == {"ok", "same"}
 
 
 def test_resending_is_harmless_and_words_alone_make_the_text(client, personas):

@@ -184,7 +184,7 @@ def test_a_rule_the_admin_adds_is_heard_after_reanalysis(day, chain):
     )
     assert form.is_valid(), form.errors
     form.save()
-    assert SpeechRule.objects.filter(target="Бытовая техника").count() == 2
+    assert SpeechRule.objects.filter(kind="cross_sell", target="Бытовая техника").count() == 2
     assert reanalyse(chain) == 3
     assert "Бытовая техника" in Transcript.objects.get(code="t3").offered
     assert reanalyse(chain) == 0  # nothing left heard under the old rules

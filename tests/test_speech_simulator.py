@@ -1,6 +1,8 @@
 """The simulated speech and emotions against their ground truth: imported through the
 contract, tied to consultations and receipts, the reports give back each seller's planted
-offer behaviour, the leave reasons and the Smile-Index."""
+offer behaviour (half the transcripts with speaker turns, where the customer's words would
+mislead a turn-blind reading), the leave reasons per product category and the
+Smile-Index."""
 
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -102,6 +104,41 @@ def test_leave_reasons_are_the_planted_ones(loaded):
     planted = Counter(r for code, r in simulation.truth.reason.items() if code in failed_codes)
     assert heard == dict(planted)
     assert all(r["examples"] for r in report["reasons"])
+    # Per product category too, and per store and category.
+    truth = simulation.truth
+    by_category = {(r["category"], r["reason"]): r["mentions"] for r in report["categories"]}
+    planted_by_category = Counter(
+        (truth.product[code], reason)
+        for code, reason in truth.reason.items()
+        if code in failed_codes
+    )
+    assert by_category == dict(planted_by_category)
+    stores = dict(Transcript.objects.values_list("code", "store__code"))
+    planted_rows = Counter(
+        (stores[code], truth.product[code], reason)
+        for code, reason in truth.reason.items()
+        if code in failed_codes
+    )
+    assert {(r["store"], r["category"], r["reason"]): r["mentions"] for r in report["rows"]} == (
+        dict(planted_rows)
+    )
+    # The planted leaning: price complaints gather on TVs and laptops.
+    price = {c: n for (c, r), n in by_category.items() if r == "price"}
+    assert price.get("Телевизоры", 0) + price.get("Ноутбуки", 0) > sum(price.values()) / 2
+    # The trend adds up to the same.
+    assert sum(r["mentions"] for r in report["trend"]["rows"]) == sum(heard.values())
+
+
+def test_speaker_turns_keep_the_customers_words_out_of_the_sellers_figures(loaded):
+    _, simulation, _, _ = loaded
+    truth = simulation.truth
+    turned = Transcript.objects.filter(code__in=truth.turned).exclude(turns=[])
+    assert turned.count() >= 0.3 * Transcript.objects.count()
+    for row in turned.filter(receipt__isnull=False).values("code", "wrong_form", "promo"):
+        # A customer's «чехол мне не нужен» is not the seller's wrong form.
+        assert row["wrong_form"] == truth.wrong_form[row["code"]], row
+    for code, product in Transcript.objects.values_list("code", "product"):
+        assert product == truth.product[code]
 
 
 def test_the_smile_index_recovers_each_sellers_smile(loaded):

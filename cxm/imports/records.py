@@ -23,6 +23,7 @@ JSON_COLUMNS = {
     "answers",
     "receipt",
     "words",
+    "turns",
     "properties",
 }
 

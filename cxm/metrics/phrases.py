@@ -60,6 +60,9 @@ class Phrase:
     target: str  # what it is about: a category, a reason code; "" when nothing
     text: str  # as the rule writes it
     negatable: bool = True  # offers can be negated; «нет в наличии» is itself a reason
+    # Whose turns it counts in when a transcript has speaker turns: "seller", "customer" or
+    # "any"; "" leaves it to the kind (cxm.metrics.speech.DEFAULT_SPEAKER).
+    speaker: str = ""
 
 
 @dataclass(frozen=True, slots=True)

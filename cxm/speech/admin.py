@@ -22,15 +22,17 @@ def _reanalyse_later(chain_id: int) -> None:
 class SpeechRuleForm(forms.ModelForm):
     class Meta:
         model = SpeechRule
-        fields = ["chain", "kind", "target", "name", "phrases", "active"]
+        fields = ["chain", "kind", "target", "name", "phrases", "speaker", "active"]
 
     def clean(self):
         data = super().clean()
         kind, target = data.get("kind"), data.get("target", "")
-        if kind in (RuleKind.CROSS_SELL, RuleKind.LEAVE_REASON) and not target:
+        if kind in (RuleKind.CROSS_SELL, RuleKind.LEAVE_REASON, RuleKind.PRODUCT) and not target:
             self.add_error("target", _("name the receipt category or the reason code"))
         try:
-            PhraseBook(phrases_of([(kind or "", target, data.get("phrases", ""))]))
+            PhraseBook(
+                phrases_of([(kind or "", target, data.get("phrases", ""), data.get("speaker", ""))])
+            )
         except ValueError as exc:
             self.add_error("phrases", str(exc))
         return data
@@ -39,7 +41,7 @@ class SpeechRuleForm(forms.ModelForm):
 @admin.register(SpeechRule)
 class SpeechRuleAdmin(admin.ModelAdmin):
     form = SpeechRuleForm
-    list_display = ["kind", "target", "name", "active", "chain"]
+    list_display = ["kind", "target", "name", "speaker", "active", "chain"]
     list_filter = ["kind", "active"]
 
     def save_model(self, request: HttpRequest, obj: SpeechRule, form, change: bool) -> None:
@@ -59,8 +61,37 @@ class SpeechRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Transcript)
 class TranscriptAdmin(ReadOnly):
-    list_display = ["code", "store", "seller", "started_at", "offered", "wrong_form", "failed"]
+    """A transcript with what was heard and everything it is tied to: the consultation, the
+    receipt, and the customer's press, survey answer and checklist after it."""
+
+    list_display = [
+        "code",
+        "store",
+        "seller",
+        "started_at",
+        "offered",
+        "wrong_form",
+        "product",
+        "failed",
+        "tied_to",
+    ]
     list_filter = ["store", "wrong_form", "failed"]
-    list_select_related = ["store", "seller"]
+    list_select_related = ["store", "seller", "consultation", "press", "survey", "checklist"]
     date_hierarchy = "day"
     show_full_result_count = False
+
+    @admin.display(description=_("tied to"))
+    def tied_to(self, obj: Transcript) -> str:
+        parts = []
+        if obj.consultation_id:
+            parts.append(f"{_('consultation')} {obj.consultation.code}")
+        if obj.receipt_id:
+            parts.append(f"{_('receipt')} #{obj.receipt_id}")
+        if obj.press_id:
+            parts.append(f"{_('press')}: {obj.press.get_button_display()}")
+        if obj.survey_id:
+            survey = obj.survey
+            parts.append(f"NPS {survey.nps}" if not survey.declined else str(_("survey declined")))
+        if obj.checklist_id:
+            parts.append(f"{_('checklist')} {obj.checklist.code}")
+        return " · ".join(parts) or "—"

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from cxm.metrics.phrases import PhraseBook
-from cxm.metrics.speech import Heard, Mark, hear
+from cxm.metrics.speech import Heard, Mark, Turn, hear
 from cxm.org.models import Chain
 from cxm.speech.models import Transcript
 from cxm.speech.rules import phrase_book
@@ -14,7 +14,8 @@ _BATCH = 500
 def analyse(transcript: Transcript, book: PhraseBook, fingerprint: str) -> Heard:
     """Fill the transcript's analysis fields (not saved here)."""
     duration = (transcript.ended_at - transcript.started_at).total_seconds()
-    heard = hear(book, transcript.text, duration, transcript.word_times or None)
+    turns = [Turn(*turn) for turn in transcript.turns or ()]
+    heard = hear(book, transcript.text, duration, transcript.word_times or None, turns or None)
     transcript.rules = fingerprint
     transcript.offered = sorted(heard.offered)
     transcript.promo = heard.promo
@@ -23,6 +24,7 @@ def analyse(transcript: Transcript, book: PhraseBook, fingerprint: str) -> Heard
     transcript.empathy = heard.empathy
     transcript.expertise = heard.expertise
     transcript.leave_reasons = sorted(heard.leave_reasons)
+    transcript.product = heard.product
     transcript.marks = [_mark_dict(m) for m in heard.marks]
     return heard
 
@@ -35,6 +37,7 @@ def _mark_dict(mark: Mark) -> dict:
         "end": mark.end,
         "at": round(mark.at, 1),
         "negated": mark.negated,
+        "speaker": mark.speaker,
     }
 
 
@@ -47,6 +50,7 @@ ANALYSIS_FIELDS = [
     "empathy",
     "expertise",
     "leave_reasons",
+    "product",
     "marks",
 ]
 

@@ -9,6 +9,7 @@ class SpeechConfig(AppConfig):
 
     def ready(self) -> None:
         # The offer rate joins the correlation workbench's series (cxm.analytics).
+        from cxm.speech import signals  # noqa: F401  (links after the imports it reads)
         from cxm.speech.reports import register_series
 
         register_series()

@@ -10,6 +10,13 @@ Kinds:
   wrong_form    forms to avoid: closed negative questions («больше ничего?»)
   empathy, expertise   markers of a caring and a knowledgeable seller
   leave_reason  target = a reason code: why a customer left without buying
+  product       target = a receipt category: the product talked about, which files a
+                conversation that ended without a sale under its category
+
+A rule may name whose turns it counts in when a transcript has speaker turns (`speaker`:
+seller, customer or any); left empty, the kind decides (cxm.metrics.speech.DEFAULT_SPEAKER:
+reasons the customer's, products anyone's, the rest the seller's). The default «нет в
+наличии» counts in anyone's turns: a seller reporting the stock is the reason heard best.
 """
 
 from cxm.metrics.phrases import Phrase
@@ -19,6 +26,7 @@ from cxm.metrics.speech import (
     EXPERTISE,
     LEAVE_REASON,
     OPENING,
+    PRODUCT,
     PROMO,
     WRONG_FORM,
 )
@@ -31,7 +39,7 @@ from cxm.sales.default_category_rules import (
     TVS,
 )
 
-KINDS = (CROSS_SELL, PROMO, OPENING, WRONG_FORM, EMPATHY, EXPERTISE, LEAVE_REASON)
+KINDS = (CROSS_SELL, PROMO, OPENING, WRONG_FORM, EMPATHY, EXPERTISE, LEAVE_REASON, PRODUCT)
 # Kinds whose phrases can be negated into the wrong form («чехол не нужен?»).
 OFFER_KINDS = frozenset({CROSS_SELL, PROMO})
 
@@ -56,7 +64,10 @@ _PHONE_OFFERS = """чехол|чехольчик|кейс|бампер|накл�
 _WARRANTY = """гарантия дополнительный|расширенный|продленный|продлить|продлевать
 сервисный обслуживание"""
 
-DEFAULT_SPEECH_RULES: list[tuple[str, str, str]] = [
+# (kind, target, phrases) or (kind, target, phrases, speaker).
+Rule = tuple[str, str, str] | tuple[str, str, str, str]
+
+DEFAULT_SPEECH_RULES: list[Rule] = [
     (CROSS_SELL, SMARTPHONES, _PHONE_OFFERS + "\n" + _WARRANTY),
     (
         CROSS_SELL,
@@ -195,6 +206,7 @@ hdmi|хдми|ашдимиай
 под заказ
 нет склад
 привезти только""",
+        "any",
     ),
     (
         LEAVE_REASON,
@@ -228,6 +240,18 @@ hdmi|хдми|ашдимиай
 очередь
 никто не подходить""",
     ),
+    (PRODUCT, SMARTPHONES, "смартфон|телефон|айфон|iphone|мобильник"),
+    (PRODUCT, TVS, "телевизор|телек|телик"),
+    (PRODUCT, LAPTOPS, "ноутбук|ноут|макбук|macbook|лэптоп"),
+    (PRODUCT, TABLETS, "планшет|айпад|ipad"),
+    (
+        PRODUCT,
+        APPLIANCES,
+        """пылесос|холодильник|чайник|кофемашина|утюг|микроволновка|мультиварка|блендер
+стиральный|посудомоечный машина
+плита|духовка""",
+    ),
+    (PRODUCT, AUDIO, "наушник|наушнички|колонка|гарнитура"),
 ]
 
 # Human names of the leave reasons (the taxonomy); the codes are what reports carry.
@@ -241,11 +265,15 @@ LEAVE_REASON_NAMES = {
 }
 
 
-def phrases_of(rules: list[tuple[str, str, str]]) -> list[Phrase]:
-    """The phrases of (kind, target, lines) rules: one phrase a non-empty line."""
+def phrases_of(rules: list[Rule]) -> list[Phrase]:
+    """The phrases of (kind, target, lines[, speaker]) rules: one phrase a non-empty line."""
     return [
-        Phrase(kind, target, line.strip(), negatable=kind in OFFER_KINDS)
-        for kind, target, text in rules
+        Phrase(kind, target, line.strip(), negatable=kind in OFFER_KINDS, speaker=speaker)
+        for kind, target, text, speaker in (with_speaker(rule) for rule in rules)
         for line in text.splitlines()
         if line.strip()
     ]
+
+
+def with_speaker(rule: Rule) -> tuple[str, str, str, str]:
+    return rule if len(rule) == 4 else (*rule, "")  # type: ignore[return-value]

@@ -5,9 +5,10 @@ the promotion, openings, forms to avoid, markers, reasons customers leave)."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cxm.feedback.models import Press, SurveyResponse
 from cxm.org.models import Chain, Seller, Store
 from cxm.sales.models import Receipt
-from cxm.staff.models import Consultation
+from cxm.staff.models import Checklist, Consultation
 
 
 class RuleKind(models.TextChoices):
@@ -18,6 +19,14 @@ class RuleKind(models.TextChoices):
     EMPATHY = "empathy", _("Empathy marker")
     EXPERTISE = "expertise", _("Expertise marker")
     LEAVE_REASON = "leave_reason", _("Reason a customer leaves")
+    PRODUCT = "product", _("Product talked about")
+
+
+class Speaker(models.TextChoices):
+    KIND = "", _("as the kind says (reasons: the customer; products: anyone; else the seller)")
+    SELLER = "seller", _("the seller")
+    CUSTOMER = "customer", _("the customer")
+    ANY = "any", _("anyone")
 
 
 class SpeechRule(models.Model):
@@ -28,10 +37,17 @@ class SpeechRule(models.Model):
     target = models.CharField(
         max_length=120,
         blank=True,
-        help_text=_("cross-sell: the receipt category; leave reason: the reason code"),
+        help_text=_("cross-sell and product: the receipt category; leave reason: the reason code"),
     )
     name = models.CharField(max_length=200, blank=True, help_text=_("e.g. the reason's name"))
     phrases = models.TextField(help_text=_("one phrase a line; words match in any form"))
+    speaker = models.CharField(
+        max_length=10,
+        choices=Speaker.choices,
+        blank=True,
+        default=Speaker.KIND,
+        help_text=_("whose turns it counts in, when a transcript says who spoke"),
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -55,6 +71,11 @@ class Transcript(models.Model):
     hour = models.SmallIntegerField()
     text = models.TextField()
     word_times = models.JSONField(default=list, blank=True, help_text="start seconds per word")
+    turns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="who spoke: [speaker, first character, past the last, start seconds or null]",
+    )
     # What was heard, under the rules whose fingerprint is `rules`.
     rules = models.CharField(max_length=64, blank=True)
     offered = models.JSONField(default=list, blank=True, help_text="categories offered for")
@@ -64,6 +85,9 @@ class Transcript(models.Model):
     empathy = models.BooleanField(default=False)
     expertise = models.BooleanField(default=False)
     leave_reasons = models.JSONField(default=list, blank=True)
+    product = models.CharField(
+        max_length=120, blank=True, help_text="the category of the product talked about most"
+    )
     marks = models.JSONField(default=list, blank=True)
     # What it is tied to (cxm.speech.linking): the consultation it overlaps and the receipt
     # that followed, or neither; `failed` when a consultation ended without a sale.
@@ -74,6 +98,17 @@ class Transcript(models.Model):
         Receipt, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
     )
     failed = models.BooleanField(null=True, blank=True)
+    # The customer's feedback after it (cxm.speech.linking): the press of the store's
+    # terminal, the survey answer, and the checklist that scored the conversation.
+    press = models.ForeignKey(
+        Press, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
+    )
+    survey = models.ForeignKey(
+        SurveyResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
+    )
+    checklist = models.ForeignKey(
+        Checklist, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
+    )
 
     class Meta:
         constraints = [
@@ -86,3 +121,22 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.seller_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class LinkState(models.Model):
+    """What a store-day's transcripts were last linked against (cxm.speech.linking): they
+    are linked again only when this fingerprint of the data around them changes, or when
+    `recheck_at` passes (a conversation whose sale window was still open)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE)
+    day = models.DateField()
+    fingerprint = models.CharField(max_length=400)
+    recheck_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="speech_link_state_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"

@@ -7,7 +7,12 @@ from django.db import transaction
 
 from cxm.metrics.phrases import PhraseBook
 from cxm.org.models import Chain
-from cxm.speech.default_rules import DEFAULT_SPEECH_RULES, LEAVE_REASON_NAMES, phrases_of
+from cxm.speech.default_rules import (
+    DEFAULT_SPEECH_RULES,
+    LEAVE_REASON_NAMES,
+    phrases_of,
+    with_speaker,
+)
 from cxm.speech.models import RuleKind, SpeechRule
 
 _BOOKS: dict[int, tuple[str, PhraseBook]] = {}
@@ -25,8 +30,9 @@ def install_default_rules(chain: Chain) -> int:
                 target=target,
                 name=LEAVE_REASON_NAMES.get(target, "") if kind == RuleKind.LEAVE_REASON else "",
                 phrases=phrases,
+                speaker=speaker,
             )
-            for kind, target, phrases in DEFAULT_SPEECH_RULES
+            for kind, target, phrases, speaker in map(with_speaker, DEFAULT_SPEECH_RULES)
         )
     return len(DEFAULT_SPEECH_RULES)
 
@@ -38,7 +44,7 @@ def phrase_book(chain: Chain) -> tuple[str, PhraseBook]:
     rules = list(
         SpeechRule.objects.filter(chain=chain, active=True)
         .order_by("pk")
-        .values_list("kind", "target", "phrases")
+        .values_list("kind", "target", "phrases", "speaker")
     )
     fingerprint = hashlib.sha256(repr(rules).encode()).hexdigest()
     cached = _BOOKS.get(chain.pk)

@@ -12,7 +12,14 @@ Planted truth:
   named with `promo_p`.
 - A failed consultation's transcript carries the customer's reason (cxm.demo.simulator.staff
   plants it): price, out of stock, or wanting to think (browsing); a "service" failure
-  carries none — the customer just left.
+  carries none — the customer just left. The seller names the product talked about: the
+  sold category, or for a failed consultation one drawn by its reason (REASON_PRODUCTS:
+  price complaints gather on TVs and laptops, missing stock on phones, thinking it over on
+  appliances), so the reasons per category are planted too.
+- Half the transcripts come with speaker turns (seller / customer), as a diarising engine
+  gives them; in those the customer also says things that would read as the seller's offer,
+  wrong form or promotion, or the seller as a price complaint, were turns ignored
+  (CUSTOMER_ASIDES, SELLER_ASIDES) — the planted offers must still be recovered.
 - Emotions: one observation of the seller and one of the customer per consultation; the
   seller smiles with their hidden `smile_p`, the customer is happy more often when the
   seller smiled.
@@ -104,6 +111,34 @@ REASONS = {
 }
 # The staff simulator's failure reasons as the default leave-reason codes.
 REASON_CODES = {"price": "price", "out_of_stock": "out_of_stock", "browsing": "think"}
+# How the seller names the product (written apart from the default product rules).
+PRODUCT_NAMES = {
+    SMARTPHONES: ("смартфон", "телефончик", "айфон"),
+    TVS: ("телевизор", "телевизор побольше"),
+    LAPTOPS: ("ноутбук", "ноутбук для работы"),
+    TABLETS: ("планшет",),
+    APPLIANCES: ("пылесос", "холодильник", "стиральная машина"),
+    AUDIO_CATEGORY: ("портативная колонка", "гарнитура"),
+}
+PRODUCT_ORDER = (SMARTPHONES, TVS, LAPTOPS, TABLETS, APPLIANCES, AUDIO_CATEGORY)
+# The product a customer who left was looking at, by why they left (weights of PRODUCT_ORDER).
+REASON_PRODUCTS = {
+    "price": (1, 4, 3, 1, 1, 1),
+    "out_of_stock": (5, 1, 1, 1, 1, 1),
+    "browsing": (1, 1, 1, 1, 4, 1),
+    None: (3, 2, 2, 1, 2, 1),
+}
+TURNS = 0.5  # share of transcripts with speaker turns
+# With turns: what the customer says that would read as the seller's offer, wrong form or
+# promotion without them; and the seller's words that would read as a price complaint.
+CUSTOMER_ASIDES = (
+    "чехол мне не нужен",
+    "а зарядка в комплекте есть",
+    "кабель у меня уже есть",
+    "а скидка на него есть",
+)
+SELLER_ASIDES = ("это совсем не дорого для такой модели",)
+SELLER, CUSTOMER = "seller", "customer"
 
 
 @dataclass
@@ -122,6 +157,8 @@ class SpeechTruth:
     wrong_form: dict[str, bool] = field(default_factory=dict)
     opened: dict[str, bool] = field(default_factory=dict)  # transcript → engaging opening
     reason: dict[str, str] = field(default_factory=dict)  # transcript → leave reason code
+    product: dict[str, str] = field(default_factory=dict)  # transcript → category named
+    turned: set[str] = field(default_factory=set)  # transcripts sent with speaker turns
     # seller observation → (seller, smiled)
     smiled: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
@@ -195,11 +232,22 @@ class SpeechSimulation:
     ) -> dict:
         code = "T-" + consultation["id"]
         habit = self.habits[consultation["seller"]]
-        sentences = ["здравствуйте"]
+        # Draws of the product and the turns come from a stream of their own, so the offer,
+        # opening and promotion draws are the same with or without them.
+        side = np.random.default_rng(
+            [self.chain.config.seed, SPEECH_STREAM, 1, *map(ord, consultation["id"][-14:])]
+        )
+        turned = bool(side.random() < TURNS)
+        said: list[tuple[str, str]] = [(SELLER, "здравствуйте")]
         opened = bool(rng.random() < habit.opening_p)
         self.truth.opened[code] = opened
-        sentences.append(_pick(OPENINGS if opened else CLOSED_OPENINGS, rng))
-        sentences += [_pick(TALK, rng) for _ in range(int(rng.integers(2, 5)))]
+        said.append((SELLER, _pick(OPENINGS if opened else CLOSED_OPENINGS, rng)))
+        product = self._product(sale, reason, side)
+        said.append((SELLER, f"это {_pick(PRODUCT_NAMES[product], side)} из новой линейки"))
+        self.truth.product[code] = product
+        said += [(SELLER, _pick(TALK, rng)) for _ in range(int(rng.integers(2, 5)))]
+        if turned and side.random() < 0.5:
+            said.append((CUSTOMER, _pick(CUSTOMER_ASIDES, side)))
         offered = wrong = False
         if sale is not None:
             categories, lines = sale
@@ -210,27 +258,44 @@ class SpeechSimulation:
                     offered = True
                     wrong = rng.random() < habit.wrong_form_p
                     bank = WRONG_OFFERS if wrong else OFFERS
-                    sentences.append(_pick(bank[fitting[0]], rng))
+                    said.append((SELLER, _pick(bank[fitting[0]], rng)))
             if lines == 1 and rng.random() < habit.promo_p:
-                sentences.append(_pick(PROMO, rng))
-            sentences.append(_pick(CLOSINGS, rng))
+                said.append((SELLER, _pick(PROMO, rng)))
+            said.append((SELLER, _pick(CLOSINGS, rng)))
         elif reason in REASONS:
-            sentences.append(_pick(REASONS[reason], rng))
+            if turned and side.random() < 0.5:
+                said.append((SELLER, _pick(SELLER_ASIDES, side)))
+            said.append((CUSTOMER, _pick(REASONS[reason], rng)))
             self.truth.reason[code] = REASON_CODES[reason]
         self.truth.offered[code] = offered
         self.truth.wrong_form[code] = wrong
-        text = ". ".join(s.capitalize() for s in sentences) + "."
         record = {
             "id": code,
             "store": consultation["store"],
             "seller": consultation["seller"],
             "started_at": consultation["started_at"],
             "ended_at": consultation["ended_at"],
-            "text": text,
         }
+        if turned:
+            self.truth.turned.add(code)
+            record["turns"] = _turns(said)
+            text = "\n".join(turn["text"] for turn in record["turns"])
+        else:
+            text = record["text"] = " ".join(s.capitalize() + "." for _, s in said)
         if rng.random() < 0.5:
             record["words"] = _words(text, consultation)
         return record
+
+    def _product(self, sale, reason: str | None, rng: np.random.Generator) -> str:
+        """The category the seller names: the sold one that offers fit (else any sold one
+        with a name), or for a consultation without a sale one drawn by the reason."""
+        if sale is not None:
+            categories = sale[0]
+            named = sorted(categories & set(OFFERS)) or sorted(categories & set(PRODUCT_NAMES))
+            if named:
+                return named[0]
+        weights = np.array(REASON_PRODUCTS.get(reason, REASON_PRODUCTS[None]), dtype=float)
+        return PRODUCT_ORDER[int(rng.choice(len(PRODUCT_ORDER), p=weights / weights.sum()))]
 
     def _emotions(self, consultation: dict, rng: np.random.Generator) -> Iterator[tuple[str, dict]]:
         habit = self.habits[consultation["seller"]]
@@ -260,6 +325,18 @@ class SpeechSimulation:
                 "emotion": "happy" if happy else str(rng.choice(["neutral", "sad", "surprised"])),
             },
         )
+
+
+def _turns(said: list[tuple[str, str]]) -> list[dict]:
+    """Speaker turns: a speaker's sentences in a row are one turn."""
+    turns: list[dict] = []
+    for who, sentence in said:
+        sentence = sentence.capitalize() + "."
+        if turns and turns[-1]["speaker"] == who:
+            turns[-1]["text"] += " " + sentence
+        else:
+            turns.append({"speaker": who, "text": sentence})
+    return turns
 
 
 def _pick(bank: tuple[str, ...], rng: np.random.Generator) -> str:
@@ -301,7 +378,7 @@ def _sale_after(
 
 def _words(text: str, consultation: dict) -> list[dict]:
     """The engine's words with times: at SPEECH_RATE, squeezed into the conversation."""
-    words = text.replace(".", "").split()
+    words = text.replace(".", "").split()  # the turns' line breaks are spaces too
     span = (
         datetime.fromisoformat(consultation["ended_at"])
         - datetime.fromisoformat(consultation["started_at"])
