@@ -79,6 +79,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+    if "CXM_DB_CONN_MAX_AGE" not in os.environ:
+        # An SQLite connection is a file to open and pragmas to run: opened for every request
+        # it costs more than the request's own statements (bench/feedback_load.py). Each
+        # server thread keeps its own.
+        DATABASES["default"]["CONN_MAX_AGE"] = 60
 
 INSTALLED_APPS = [
     "django.contrib.admin",
