@@ -9,14 +9,17 @@ core (`--processes`, default: the number of cores), each on its own port; here t
 spreads its connections over the ports as nginx's upstream would. `--processes 1` is the
 single process `cxm demo` runs. The public endpoints' rate limits (CXM_RATE_LIMITS) stay on —
 their counting is part of every request's cost — but raised so one client from one address is
-not throttled.
+not throttled (`--no-rate-limits` turns them off, to see what the counting costs).
 
 The client shares the machine's cores with the server, so it is kept light: raw HTTP/1.1 over
 keep-alive connections from one asyncio loop (what a real phone or terminal sends: a survey
-is GET of the form, its csrftoken cookie, POST of the answer). Its own CPU time is printed.
+is GET of the form, its csrftoken cookie, POST of the answer). Its own CPU time is printed,
+and the server processes' (from /proc): on a shared machine, CPU time a request is steadier
+than requests a second.
 
 Baseline in the same run and on the same server: GET of the terminal page (a template, no
-database) — the server's own ceiling for a request. Prints requests/s for each; `--runs`
+database; rate-limited as a device page, so one counting write) — the server's own ceiling
+for a request. Prints requests/s for each; `--runs`
 repeats the measurements on fresh receipts and quotes the median.
 """
 
@@ -42,7 +45,7 @@ THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 RATE_LIMITS = "survey=10000000/60,device=10000000/60,review=10000000/60"
 
 
-def environment(db: str, workdir: Path) -> dict[str, str]:
+def environment(db: str, workdir: Path, rate_limits: str = RATE_LIMITS) -> dict[str, str]:
     """A fresh, migrated database, made as the receipts benchmark makes its own."""
     sys.path.insert(0, str(ROOT / "bench"))
     from import_receipts import fresh_database
@@ -51,7 +54,7 @@ def environment(db: str, workdir: Path) -> dict[str, str]:
     return {
         **env,
         "CXM_ALLOWED_HOSTS": "127.0.0.1",
-        "CXM_RATE_LIMITS": RATE_LIMITS,
+        "CXM_RATE_LIMITS": rate_limits,
         # As docs/deployment.md configures production: connections kept between requests.
         "CXM_DB_CONN_MAX_AGE": "60",
     }
@@ -313,9 +316,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--processes", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="CXM_RATE_LIMITS=off: what the limits' counting costs each request",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="cxm-bench-"))
-    env = environment(args.db, workdir)
+    env = environment(args.db, workdir, "off" if args.no_rate_limits else RATE_LIMITS)
     token, links = prepare(env, 2 * args.answers * args.runs)
     servers = serve(env, args.processes)
     load = os.getloadavg()[0]
@@ -354,7 +362,8 @@ def report(args, rows: dict[str, list[tuple[float, float, float]]], load: float)
     print(
         f"database: {args.db}, {cores} cores (load average at the start: {load:.1f}), "
         f"server: {args.processes} waitress process(es) × {THREADS} threads, client: one "
-        f"asyncio loop, {CONNECTIONS} keep-alive connections; median of {args.runs} run(s) "
+        f"asyncio loop, {CONNECTIONS} keep-alive connections; rate limits "
+        f"{'off' if args.no_rate_limits else 'counted, raised'}; median of {args.runs} run(s) "
         "(each run)"
     )
     for key, (label, per) in KINDS.items():
