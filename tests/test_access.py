@@ -200,6 +200,12 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
             allowed=NOBODY,
         ),
         Call(path={"name": "factors"}, query=WEEK, label="factors"),
+        Call(
+            path={"name": "revenue-sources"},
+            query=WEEK,
+            label="revenue sources",
+            allowed=EVERYONE - {"seller"},  # a store's or the chain's table, not a seller's
+        ),
     ],
     ("post", "/api/v1/imports/{kind}"): [
         # Imports are the chain admin's (integrators use an admin's token); a call naming
@@ -271,6 +277,9 @@ API_SAMPLES: dict[tuple[str, str], list[Call]] = {
         Call(path={"incident_id": "1"}, body={"status": "in_progress"}, allowed=NOBODY)
     ],
     ("get", "/api/v1/incident-rules"): [Call(allowed=EVERYONE - {"seller"})],
+    # The composite KPI's set-up: everyone reads their chain's; only its admin changes it.
+    ("get", "/api/v1/kpi-setup"): [Call()],
+    ("put", "/api/v1/kpi-setup"): [Call(body={"weights": {"coverage": 1}}, allowed=ADMINS)],
     ("patch", "/api/v1/incident-rules/{code}"): [
         Call(path={"code": "silent-device"}, body={"sla_hours": 12}, allowed=ADMINS)
     ],
@@ -304,6 +313,8 @@ PAGE_ALLOWED: dict[str, frozenset[str]] = {
     "staff:queue": NOBODY,
     "staff:button": frozenset({"seller"}),
     "staff:checklist": EVERYONE - {"analyst", "seller"},
+    "staff:kpi_setup": ADMINS,  # the chain admin sets the composite KPI and targets
+    "analytics:sources": EVERYONE - {"seller"},
     "trust:audit": ADMINS,
 }
 # Pages anyone may open (login and the like); each with the reason.

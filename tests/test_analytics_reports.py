@@ -3,6 +3,7 @@ the caller, bad parameters named; on the simulated chain the planted relation be
 visitors and units sold is found with the figures of the simulator's truth."""
 
 import json
+from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -11,7 +12,9 @@ from django.core.management.base import CommandError
 
 from cxm.demo.loading import load_simulation
 from cxm.demo.simulator import SimulationConfig
+from cxm.demo.simulator.staff import StaffSimulation
 from cxm.metrics.periods import Period
+from cxm.metrics.revenue_sources import MONTH_DAYS
 from cxm.org.cli import operator_scope
 from cxm.reports.filters import ReportFilter
 from cxm.reports.registry import build_report
@@ -108,6 +111,7 @@ def test_the_analyses_on_the_simulated_chain(db, capsys):
     visitors_and_units_sold_correlate(flt, simulated)
     drivers_are_ranked_and_problems_said(flt, simulated, capsys)
     checklist_items_are_factor_analysed(flt)
+    revenue_sources_are_priced_from_the_simulated_kpi_tree(flt, simulated)
 
 
 def visitors_and_units_sold_correlate(flt, simulated):
@@ -163,3 +167,44 @@ def checklist_items_are_factor_analysed(flt):
     with pytest.raises(CommandError, match="no checklists of template"):
         call_command("report", "factors", "--from", str(period.start), "--to", str(period.end),
                      "--template", "nonesuch", "--chain", "default")  # fmt: skip
+
+
+def revenue_sources_are_priced_from_the_simulated_kpi_tree(flt, simulated):
+    """The table's store figures are the simulator's truth where it is exact (visitors,
+    receipts, revenue, consultations), its consultation conversions are the planted ones
+    as far as the failure matching recovers them, and the money at stake is the KPI tree's
+    product over those figures: volume × (upper quartile − current) × value, a month."""
+    report = build_report("revenue-sources", flt)
+    stores = {row["store"]: row for row in report["stores"]}
+    truth = simulated.truth().store_totals()
+    assert set(stores) == set(truth)
+    for code, figures in truth.items():
+        row = stores[code]
+        assert (row["traffic"], row["receipts"]) == (figures.traffic, figures.receipts)
+        assert row["revenue"] == pytest.approx(figures.revenue / 100)
+    staff = StaffSimulation(simulated)
+    planted = defaultdict(list)
+    for consultation in staff.iter_consultations():
+        planted[consultation["store"]].append(not staff.truth().failed[consultation["id"]])
+    for code, outcomes in planted.items():
+        assert stores[code]["consultations"] == len(outcomes)
+        assert stores[code]["consultation_conversion"] == pytest.approx(np.mean(outcomes), abs=0.03)
+    rows = {row["source"]: row for row in report["rows"]}
+    month = MONTH_DAYS / flt.period.days
+    for source, volume, lever, value in (
+        ("consultation", "matched_consultations", "consultation_conversion", "average_ticket"),
+        ("engagement", "traffic", "coverage", None),
+    ):
+        levels = np.array([s[lever] for s in stores.values()])
+        top = np.percentile(levels, 75)
+        worth = [
+            s[value] if value else s["consultation_conversion"] * s["average_ticket"]
+            for s in stores.values()
+        ]
+        gained = [
+            s[volume] * max(top - level, 0) * w
+            for s, level, w in zip(stores.values(), levels, worth, strict=True)
+        ]
+        assert rows[source]["benchmark"] == pytest.approx(top)
+        assert rows[source]["money_at_stake"] == pytest.approx(sum(gained) * month)
+        assert rows[source]["money_at_stake"] > 0  # three stores never convert alike

@@ -1,5 +1,7 @@
 """The analytics pages' figures, built from the reports only (the JSON twin of each page is
-this dict): correlations with their scatter data, the revenue waterfall, the KPI map."""
+this dict): correlations with their scatter data, drivers, factors, the revenue waterfall,
+the revenue-source table, the KPI map. `export_of` gives each page's report with the data it
+was computed from, for the page's XLSX file."""
 
 from typing import Any
 
@@ -7,8 +9,15 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cxm.analytics.reports import PRESETS, correlation_report, driver_report
+from cxm.analytics.reports import (
+    PRESETS,
+    checklist_templates,
+    correlation_report,
+    driver_report,
+    factor_report,
+)
 from cxm.analytics.series import DEFAULT_GRAIN, GRAINS, SERIES
+from cxm.analytics.sources import revenue_sources_report
 from cxm.dashboard.filters import DashboardQuery, scope_choices
 from cxm.reports.filters import FilterError
 from cxm.reports.registry import build_report
@@ -66,6 +75,39 @@ def drivers_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
         "grains": list(GRAINS),
         "selected": {"outcome": outcome, "drivers": drivers, "grain": grain},
         "report": report,
+    }
+
+
+def factors_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
+    """`template`: the checklist template whose items are analysed (the busiest one)."""
+    report = factor_report(query.filter, params.get("template") or None)
+    return {
+        "page": "factors",
+        "filter": _filter_state(query, report),
+        "choices": scope_choices(query),
+        "templates": checklist_templates(query.filter),
+        "report": report,
+    }
+
+
+def revenue_sources_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
+    """The seed's revenue-source table against the filter bar's comparison period."""
+    report = revenue_sources_report(query.filter, query.base)
+    choices = scope_choices(query)
+    names = _names(choices)
+    stores = [
+        {"store": row["store"], "name": names.get(row["store"], row["store"]), **row}
+        for row in report["stores"]
+    ]
+    return {
+        "page": "sources",
+        "filter": {
+            **_filter_state(query, report),
+            "base_from": report["base_from"],
+            "base_to": report["base_to"],
+        },
+        "choices": choices,
+        "report": {**report, "stores": stores},
     }
 
 
@@ -156,3 +198,16 @@ def map_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
         # Stores without coordinates cannot be drawn: listed, not dropped silently.
         "unplaced": [s["code"] for s in stores if s["lat"] is None or s["lon"] is None],
     }
+
+
+def export_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's report for its XLSX file: the result rows first, then the data it was
+    computed from (points, stores, …), each table on a sheet of its own."""
+    page = data["page"]
+    if page == "revenue":
+        return {"report": "revenue-factors", "by": data["by"], "rows": data["rows"],
+                "total": data["total"]}  # fmt: skip
+    if page == "map":
+        return {"report": "kpi-map", "kpi": data["kpi"], "rows": data["stores"],
+                "regions": data["regions"]}  # fmt: skip
+    return data["report"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from cxm.analytics.series import DEFAULT_GRAIN, SERIES, check_series, series_frame
 from cxm.metrics.correlation import (
@@ -28,7 +28,7 @@ from cxm.metrics.drivers import (
     analyse_drivers,
     importance_performance,
 )
-from cxm.metrics.factors import analyse_factors
+from cxm.metrics.factors import FactorAnalysis, FactorProblem, analyse_factors
 from cxm.reports.filters import FilterError, ReportFilter
 from cxm.staff.models import ChecklistAnswer
 from cxm.staff.reports import checklists_in
@@ -203,27 +203,16 @@ def driver_message(analysis: DriverAnalysis) -> str:
 def factor_report(flt: ReportFilter, template: str | None = None) -> dict[str, Any]:
     """Exploratory factor analysis of one checklist template's items over the checklists
     of the period (each item scored earned / possible; N/A is missing): does the standard
-    measure the steps (factors) it declares?"""
-    checklists = checklists_in(flt)
-    if template is None:
-        busiest = checklists.values("template__code").annotate(n=Count("pk")).order_by("-n").first()
-        template = busiest["template__code"] if busiest else None
-    elif not checklists.filter(template__code=template).exists():
-        raise FilterError("template", f"no checklists of template {template!r} in the period")
-    answers = ChecklistAnswer.objects.filter(
-        checklist__in=checklists, checklist__template__code=template
-    ).values_list("checklist_id", "item__code", "item__factor", "earned", "possible")
-    scores: dict[int, dict[str, float]] = {}
-    declared: dict[str, str] = {}
-    for checklist, item, factor, earned, possible in answers:
-        declared[item] = factor
-        scores.setdefault(checklist, {})[item] = earned / possible if possible else np.nan
-    frame = pd.DataFrame.from_dict(scores, orient="index", columns=sorted(declared))
+    measure the steps (factors) it declares? `correlations` and `points` are the data it
+    was computed from: the items' correlations over the complete checklists, and those
+    checklists' item scores."""
+    template, frame, declared = checklist_item_scores(flt, template)
     analysis = analyse_factors(frame)
     loadings = dict(zip(analysis.items, analysis.loadings, strict=False))
     assigned = dict(zip(analysis.items, analysis.assignment, strict=False))
     adequacy = dict(zip(analysis.items, analysis.kmo_per_item, strict=False))
     sphericity = analysis.sphericity
+    complete = frame.dropna()
     return {
         "report": "factors",
         "from": flt.period.start.isoformat(),
@@ -232,6 +221,7 @@ def factor_report(flt: ReportFilter, template: str | None = None) -> dict[str, A
         "n": analysis.n,
         "problem": analysis.problem.value if analysis.problem else None,
         "problem_items": list(analysis.problem_items),
+        "message": factor_message(analysis),
         "kmo": analysis.kmo,
         "bartlett_chi_square": sphericity.chi_square if sphericity else None,
         "bartlett_df": sphericity.df if sphericity else None,
@@ -245,10 +235,76 @@ def factor_report(flt: ReportFilter, template: str | None = None) -> dict[str, A
             {
                 "item": item,
                 "declared_factor": declared[item],
+                "answered": int(frame[item].notna().sum()),
+                "mean": _plain(float(frame[item].mean())),
                 "kmo": adequacy.get(item),
                 "factor": assigned.get(item),
                 "loadings": list(loadings.get(item, ())),
             }
             for item in frame.columns
         ],
+        "correlations": _correlations(complete),
+        "points": [
+            {"checklist": code, **{item: _plain(v) for item, v in values.items()}}
+            for code, values in zip(complete.index, complete.to_dict("records"), strict=True)
+        ],
     }
+
+
+def checklist_item_scores(
+    flt: ReportFilter, template: str | None
+) -> tuple[str | None, pd.DataFrame, dict[str, str]]:
+    """(template, one row per checklist code × one column per item scored earned/possible
+    with NaN for N/A, each item's declared factor); the busiest template unless named."""
+    checklists = checklists_in(flt)
+    if template is None:
+        busiest = checklists.values("template__code").annotate(n=Count("pk")).order_by("-n").first()
+        template = busiest["template__code"] if busiest else None
+    elif not checklists.filter(template__code=template).exists():
+        raise FilterError("template", f"no checklists of template {template!r} in the period")
+    answers = ChecklistAnswer.objects.filter(
+        checklist__in=checklists, checklist__template__code=template
+    ).values_list("checklist__code", "item__code", "item__factor", "earned", "possible")
+    scores: dict[str, dict[str, float]] = {}
+    declared: dict[str, str] = {}
+    for checklist, item, factor, earned, possible in answers:
+        declared[item] = factor
+        scores.setdefault(checklist, {})[item] = earned / possible if possible else np.nan
+    frame = pd.DataFrame.from_dict(scores, orient="index", columns=sorted(declared))
+    return template, frame.sort_index(), declared
+
+
+def checklist_templates(flt: ReportFilter) -> list[str]:
+    """The codes of the checklist templates filled in the filter's period."""
+    codes = checklists_in(flt).values_list("template__code", flat=True).distinct()
+    return sorted(codes.order_by())
+
+
+def _correlations(complete: pd.DataFrame) -> list[dict[str, Any]]:
+    """The items' Pearson correlations over the complete checklists (what the analysis
+    factors), one row per item; None where an item does not vary."""
+    if len(complete) < 2:
+        return []
+    matrix = complete.corr()
+    return [
+        {"item": item, **{other: _plain(float(r)) for other, r in matrix[item].items()}}
+        for item in matrix.columns
+    ]
+
+
+def factor_message(analysis: FactorAnalysis) -> str:
+    """What the factor analysis can say, in the active language."""
+    if analysis.problem == FactorProblem.TOO_FEW_POINTS:
+        return _("too few complete checklists for this many items (%(n)d)") % {"n": analysis.n}
+    if analysis.problem == FactorProblem.CONSTANT:
+        names = ", ".join(analysis.problem_items)
+        return _("these items do not vary: %(names)s") % {"names": names}
+    if analysis.problem == FactorProblem.SINGULAR:
+        return _("an item is a combination of others: the correlations cannot be factored")
+    if analysis.problem == FactorProblem.NO_FACTOR:
+        return _("the items share nothing: parallel analysis keeps no factor")
+    return ngettext(
+        "parallel analysis keeps %(k)d factor",
+        "parallel analysis keeps %(k)d factors",
+        analysis.factors,
+    ) % {"k": analysis.factors}

@@ -1,11 +1,10 @@
 """The chain's series for analysis: each a metric of a report, read per unit (store or
 seller) and calendar bucket (day, week, month). A series is the field of a report's rows;
-the report is asked once per store (or per month, for sellers), so the figures are the very
+the report is asked once, grouped by unit and bucket together, so the figures are the very
 ones the KPI, staff and customer-voice pages show."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,18 +13,12 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from cxm.feedback.reports import iel_report, nps_report
-from cxm.metrics.periods import Period, bucket_start
 from cxm.reports.filters import FilterError, ReportFilter
-from cxm.reports.sales import figures_row, sales_figures
+from cxm.reports.sales import PAIRS, figures_row, sales_figures
 from cxm.staff.reports import sellers_report
 
 # (unit, bucket): a store by day, week or month, or a seller by month.
-GRAINS: dict[str, tuple[str, str]] = {
-    "store-day": ("store", "day"),
-    "store-week": ("store", "week"),
-    "store-month": ("store", "month"),
-    "seller-month": ("seller", "month"),
-}
+GRAINS: dict[str, tuple[str, str]] = PAIRS
 DEFAULT_GRAIN = "store-day"
 
 Rows = Callable[[ReportFilter, str], list[dict[str, Any]]]
@@ -94,7 +87,8 @@ def check_grain(grain: str) -> None:
 
 def series_frame(flt: ReportFilter, names: list[str], grain: str) -> pd.DataFrame:
     """One row per (unit, bucket) that has any figure, one float column per series (NaN
-    where the figure is unknown: no visitors counted gives no conversion)."""
+    where the figure is unknown: no visitors counted gives no conversion). Each report is
+    asked once, grouped by the grain's pair (`store-day`, …, see cxm.reports.sales.PAIRS)."""
     check_series("series", names)
     check_grain(grain)
     unit, bucket = GRAINS[grain]
@@ -102,42 +96,14 @@ def series_frame(flt: ReportFilter, names: list[str], grain: str) -> pd.DataFram
     for name in names:
         sources.setdefault(SERIES[name].rows, []).append(SERIES[name])
     values: dict[tuple[str, str], dict[str, float]] = {}
-    for sub, by, key_of in _slices(flt, unit, bucket):
-        for rows, wanted in sources.items():
-            for row in rows(sub, by):
-                key = key_of(row)
-                if key[0] is None:
-                    continue  # receipts of no known seller (self-checkout)
-                cell = values.setdefault(key, {})
-                cell.update({s.name: _number(row.get(s.row_field)) for s in wanted})
+    for rows, wanted in sources.items():
+        for row in rows(flt, grain):
+            if row[unit] is None:
+                continue  # receipts of no known seller (self-checkout)
+            cell = values.setdefault((row[unit], str(row[bucket])), {})
+            cell.update({s.name: _number(row.get(s.row_field)) for s in wanted})
     index = pd.MultiIndex.from_tuples(sorted(values), names=[unit, bucket])
     return pd.DataFrame([values[key] for key in index], index=index, columns=names, dtype=float)
-
-
-KeyOf = Callable[[dict[str, Any]], tuple[str, str]]
-
-
-def _slices(flt: ReportFilter, unit: str, bucket: str) -> Iterator[tuple[ReportFilter, str, KeyOf]]:
-    """(filter, grouping, row → (unit, bucket)): each store's own filter grouped by the
-    bucket, or each month's filter grouped by seller."""
-    if unit == "store":
-        for code in flt.stores().order_by("code").values_list("code", flat=True):
-            sub = ReportFilter(flt.scope, flt.period, code, None, flt.seller)
-            yield sub, bucket, lambda row, code=code: (code, str(row[bucket]))
-        return
-    for month in months(flt.period):
-        start = bucket_start(month.start, "month").isoformat()
-        yield flt.shifted(month), "seller", lambda row, start=start: (row["seller"], start)
-
-
-def months(period: Period) -> list[Period]:
-    """The calendar months the period touches, each clipped to the period."""
-    result, start = [], period.start
-    while start <= period.end:
-        next_month = (bucket_start(start, "month") + timedelta(days=32)).replace(day=1)
-        result.append(Period(start, min(period.end, next_month - timedelta(days=1))))
-        start = next_month
-    return result
 
 
 def _number(value: Any) -> float:

@@ -19,6 +19,11 @@ METRICS = {
     "traffic_effect": gettext_lazy("Traffic effect"),
     "conversion_effect": gettext_lazy("Conversion effect"),
     "ticket_effect": gettext_lazy("Ticket effect"),
+    # The composite front-staff KPI's components (the seller ranking, the KPI set-up).
+    "coverage": gettext_lazy("Coverage"),
+    "consultation_conversion": gettext_lazy("Consultation conversion"),
+    "compliance": gettext_lazy("Standard compliance"),
+    "like_index": gettext_lazy("Like-Index"),
 }
 
 METRIC_HINTS = {

@@ -58,6 +58,8 @@ def _cards(kpi: dict[str, Any]) -> list[dict[str, Any]]:
             "last_year": last_year[metric],
             "vs_previous": change(total[metric], previous[metric]),
             "vs_last_year": change(total[metric], last_year[metric]),
+            "target": kpi["targets"].get(metric),
+            "vs_target": change(total[metric], kpi["targets"].get(metric)),
         }
         for metric in CARD_METRICS
     ]

@@ -2,7 +2,6 @@
 The CLI, the API and the pages build it through cxm.reports.registry."""
 
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cxm.emotions.models import EmotionObservation, Subject
 from cxm.metrics.smiles import SmileFigures
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import GROUP_FIELD, regrouper
+from cxm.reports.sales import group_fields, key_row, parts_of, regrouper
 from cxm.speech.reports import grouping
 
 
@@ -23,29 +22,31 @@ def emotions_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     seller_id = flt.seller_id()
     if seller_id is not None:
         rows = rows.filter(seller_id=seller_id)
-    groups: dict[Any, SmileFigures] = defaultdict(SmileFigures)
+    groups: dict[tuple, SmileFigures] = defaultdict(SmileFigures)
     counted = (
-        rows.values(GROUP_FIELD[by], "subject")
+        rows.values(*group_fields(by), "subject")
         .annotate(n=Count("pk"), smiling=Count("pk", filter=Q(smiling=True)))
         .order_by()
     )
+    regroup = regrouper(by)
     for row in counted:
-        value = regrouper(by)(row)[0]
-        if by == "seller" and value is None:
+        key = regroup(row)
+        if "seller" in parts_of(by) and key[0] is None:
             continue  # customers seen with no seller named belong to no seller's index
-        figures = groups[value.isoformat() if isinstance(value, date) else value]
+        figures = groups[key]
         if row["subject"] == Subject.SELLER:
             figures.seller_observations += row["n"]
             figures.seller_smiles += row["smiling"]
         else:
             figures.customer_observations += row["n"]
             figures.customer_happy += row["smiling"]
+    ordered = sorted(groups, key=lambda key: [str(value) for value in key])
     return {
         "report": "emotions",
         "from": flt.period.start.isoformat(),
         "to": flt.period.end.isoformat(),
         "by": by,
-        "rows": [{by: key, **groups[key].as_row()} for key in sorted(groups, key=str)],
+        "rows": [{**key_row(by, key), **groups[key].as_row()} for key in ordered],
     }
 
 

@@ -2,7 +2,6 @@
 grouped like every other report. The CLI, the API and the pages build them here."""
 
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q
@@ -34,7 +33,7 @@ from cxm.metrics.representativeness import (
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, share
 from cxm.org.models import Store
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import GROUP_FIELD, regrouper, sales_figures
+from cxm.reports.sales import group_fields, key_row, regrouper, sales_figures
 from cxm.staff.models import Consultation
 
 _ANSWERED = Q(declined=False)
@@ -67,7 +66,7 @@ def _grouped(queryset, by: str | None, aggregates: dict) -> dict[tuple, dict[str
         return {(): queryset.aggregate(**aggregates)}
     regroup = regrouper(by)
     totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(aggregates, 0))
-    values = queryset.values(GROUP_FIELD[by]).annotate(**aggregates)
+    values = queryset.values(*group_fields(by)).annotate(**aggregates)
     for row in values.order_by():
         acc = totals[regroup(row)]
         for name in aggregates:
@@ -77,13 +76,6 @@ def _grouped(queryset, by: str | None, aggregates: dict) -> dict[tuple, dict[str
 
 def _receipts(flt: ReportFilter, by: str | None) -> dict[tuple, int]:
     return {key: figures.receipts for key, figures in sales_figures(flt, by).items()}
-
-
-def _key_row(by: str | None, key: tuple) -> dict[str, Any]:
-    if by is None:
-        return {}
-    value = key[0]
-    return {by: value.isoformat() if isinstance(value, date) else value}
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -128,7 +120,7 @@ def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     empty = dict.fromkeys(_SURVEY_COUNTS, 0)
     keys = set(counts) | set(receipts)
     rows = [
-        {**_key_row(by, k), **nps_figures(counts.get(k, empty), receipts.get(k, 0), min_n)}
+        {**key_row(by, k), **nps_figures(counts.get(k, empty), receipts.get(k, 0), min_n)}
         for k in sorted(keys, key=_sort_key)
     ]
     total = nps_figures(survey_counts(flt, None)[()], _receipts(flt, None)[()], min_n)
@@ -237,7 +229,7 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     keys = set(counts) | set(receipts)
     rows = [
         {
-            **_key_row(by, k),
+            **key_row(by, k),
             **iel_figures(counts.get(k, empty), receipts.get(k, 0), consultations.get(k, 0)),
         }
         for k in sorted(keys, key=_sort_key)
@@ -333,6 +325,6 @@ def reviews_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "from": flt.period.start.isoformat(),
         "to": flt.period.end.isoformat(),
         "by": by,
-        "rows": [{**_key_row(by, k), **rows[k]} for k in sorted(rows, key=_sort_key)],
+        "rows": [{**key_row(by, k), **rows[k]} for k in sorted(rows, key=_sort_key)],
         "total": _review_figures(flt, None)[()],
     }

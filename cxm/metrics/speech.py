@@ -212,6 +212,7 @@ class SpeechFigures:
     promo_offered: int = 0
     with_offer_total: int = 0  # kopecks
     without_offer_total: int = 0
+    right_form_total: int = 0  # kopecks of the receipts after a right-form offer
     empathy: int = 0
     expertise: int = 0
 
@@ -229,6 +230,8 @@ class SpeechFigures:
             self.right_form += offered and not heard.wrong_form
             if offered:
                 self.with_offer_total += contact.total
+                if not heard.wrong_form:
+                    self.right_form_total += contact.total
             else:
                 self.without_offer_total += contact.total
         if contact.items == 1:
@@ -259,6 +262,15 @@ class SpeechFigures:
     def average_ticket_without_offer(self) -> Decimal | None:
         return _ticket(self.without_offer_total, self.expected - self.offered)
 
+    @property
+    def average_ticket_right_form(self) -> Decimal | None:
+        return _ticket(self.right_form_total, self.right_form)
+
+    @property
+    def average_ticket_wrong_form(self) -> Decimal | None:
+        wrong = self.offered - self.right_form
+        return _ticket(self.with_offer_total - self.right_form_total, wrong)
+
     def as_row(self) -> dict:
         return {
             "transcripts": self.transcripts,
@@ -271,6 +283,8 @@ class SpeechFigures:
             "promo_offer_rate": self.promo_offer_rate,
             "average_ticket_with_offer": self.average_ticket_with_offer,
             "average_ticket_without_offer": self.average_ticket_without_offer,
+            "average_ticket_right_form": self.average_ticket_right_form,
+            "average_ticket_wrong_form": self.average_ticket_wrong_form,
             "empathy_rate": ratio(self.empathy, self.transcripts),
             "expertise_rate": ratio(self.expertise, self.transcripts),
         }

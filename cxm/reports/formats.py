@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -40,22 +41,53 @@ def to_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def to_xlsx(report: dict[str, Any]) -> bytes:
-    rows = report["rows"]
+def to_xlsx(report: dict[str, Any], filters: dict[str, Any] | None = None) -> bytes:
+    """The rows on the first sheet; every other table of the report (an analysis' `points`,
+    the revenue-source table's `stores`, …) on a sheet of its own, so the file carries the
+    data the figures were computed from; the report's single values and the `filters` on
+    the last sheet, `about`."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = report["report"][:31]
-    columns = _columns(rows)
-    sheet.append(columns)
-    for row in rows:
-        sheet.append([_cell(row.get(c)) for c in columns])
+    _sheet(book.active, report["report"], report["rows"])
+    for name, value in report.items():
+        if name != "rows" and _is_table(value):
+            _sheet(book.create_sheet(), name, value)
+    about = book.create_sheet("about")
+    about.append(["field", "value"])
+    for name, value in _single_values({**report, **(filters or {})}):
+        about.append([name, _cell(value)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
+def _single_values(report: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(name, value) of each single value, a mapping's as `name.key`; tables left out."""
+    for name, value in report.items():
+        if isinstance(value, dict):
+            yield from _single_values(value, f"{prefix}{name}.")
+        elif not _is_table(value):
+            yield f"{prefix}{name}", value
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+
+
+def _sheet(sheet, title: str, rows: list[dict[str, Any]]) -> None:
+    sheet.title = re.sub(r"[][:*?/\\]", "-", title)[:31]
+    columns = _columns(rows)
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([_cell(row.get(c)) for c in columns])
+
+
 def _cell(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else safe_cell(value)
+    """A spreadsheet cell: money as a number, a nested list or mapping as its JSON text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict | list | tuple):
+        return safe_cell(json.dumps(value, ensure_ascii=False, default=_plain))
+    return safe_cell(value)
 
 
 # A text cell starting with one of these is run as a formula by Excel and LibreOffice

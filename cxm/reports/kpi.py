@@ -14,6 +14,7 @@ from cxm.org.models import Seller
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import figures_row, sales_figures, traffic_by_store
 from cxm.rollups import sources
+from cxm.staff.kpi import kpi_choice
 
 
 def _period_dict(period: Period) -> dict[str, str]:
@@ -40,6 +41,8 @@ def kpi_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "previous": {**_period_dict(previous), **previous_total.as_dict()},
         "last_year": {**_period_dict(last_year), **_total(flt.shifted(last_year)).as_dict()},
         "decomposition": _decomposition_dict(total, previous_total),
+        # The chain's targets (set by its admin), for the figures that have one.
+        "targets": kpi_choice(flt.scope.chain_id).targets,
     }
 
 
@@ -91,8 +94,21 @@ def _decomposition_dicts(
             "price_effect": float(price[row]) / 100 if split else None,
             # Set where a factor is zero in one period and LMDI cannot split the change.
             "undefined_factor": undefined,
+            # What the split was computed from, in both periods.
+            **_inputs(*pairs[n]),
         }
     return out
+
+
+def _inputs(current: SalesFigures, base: SalesFigures) -> dict[str, Any]:
+    return {
+        "traffic": current.traffic,
+        "receipts": current.receipts,
+        "units": current.units,
+        "base_traffic": base.traffic,
+        "base_receipts": base.receipts,
+        "base_units": base.units,
+    }
 
 
 def decomposition_report(

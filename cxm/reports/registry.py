@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cxm.analytics.reports import correlation_report, driver_report, factor_report
+from cxm.analytics.sources import revenue_sources_report
 from cxm.emotions.reports import emotions_report
 from cxm.feedback.reports import csi_report, iel_report, nps_report, reviews_report
 from cxm.feedback.segments import segments_report
@@ -28,6 +29,7 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
     "correlations": lambda flt, by, base, **options: correlation_report(flt, **options),
     "drivers": lambda flt, by, base, **options: driver_report(flt, **options),
     "factors": lambda flt, by, base, **options: factor_report(flt, **options),
+    "revenue-sources": lambda flt, by, base: revenue_sources_report(flt, base, by),
     "speech": lambda flt, by, base: speech_report(flt, by),
     "missed-offers": lambda flt, by, base: missed_offers_report(flt, by),
     "leave-reasons": lambda flt, by, base: leave_reasons_report(flt, by),

@@ -4,7 +4,7 @@ source (cxm.rollups.sources): the rollups, or the raw facts they are checked aga
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,14 @@ from cxm.org.models import Seller, Store
 from cxm.reports.filters import ReportFilter
 from cxm.rollups import sources
 
-GROUPINGS = ("store", "region", "seller", "day", "week", "month", "hour")
+# Two-level groupings, a unit by a calendar bucket: the analyses' points, one query for all.
+PAIRS: dict[str, tuple[str, str]] = {
+    "store-day": ("store", "day"),
+    "store-week": ("store", "week"),
+    "store-month": ("store", "month"),
+    "seller-month": ("seller", "month"),
+}
+GROUPINGS = ("store", "region", "seller", "day", "week", "month", "hour", *PAIRS)
 
 # The database field each grouping reads; week and month are bucketed from days afterwards.
 GROUP_FIELD = {
@@ -44,11 +51,11 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
 def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, SalesFigures]:
     store_ids = flt.store_ids()
     seller_id = flt.seller_id()
-    fields = [GROUP_FIELD[by]] if by else []
+    fields = group_fields(by)
     regroup = regrouper(by)
     # Traffic belongs to the store, not to a seller: seller figures have no conversion.
     visitors = None
-    if by != "seller" and seller_id is None:
+    if "seller" not in parts_of(by) and seller_id is None:
         rows, counted = source.sales_and_traffic(store_ids, flt.period, fields)
         visitors = _visitors(counted, regroup)
     else:
@@ -81,11 +88,19 @@ def _listed_keys(
         field = "code" if by == "store" else "region__name"
         stores = Store.objects.filter(pk__in=store_ids)
         return {(value,) for value in stores.values_list(field, flat=True)}
-    if by == "seller":
+    if by in ("seller", "seller-month"):
         sellers = Seller.objects.filter(store_id__in=store_ids, active=True)
         if seller_id is not None:
             sellers = Seller.objects.filter(pk=seller_id)
-        return {(code,) for code in sellers.values_list("code", flat=True)}
+        codes = sellers.values_list("code", flat=True)
+        if by == "seller":
+            return {(code,) for code in codes}
+        # A seller who sold nothing in a month is a point of that month too.
+        months, month = [], bucket_start(flt.period.start, "month")
+        while month <= flt.period.end:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return {(code, month) for code in codes for month in months}
     return set()
 
 
@@ -97,7 +112,7 @@ def traffic_by_store(flt: ReportFilter) -> dict[str, int]:
 
 
 def _traffic(store_ids, flt: ReportFilter, by: str | None, regroup) -> dict[tuple, int]:
-    fields = [GROUP_FIELD[by]] if by else []
+    fields = group_fields(by)
     return _visitors(sources.current().traffic(store_ids, flt.period, fields), regroup)
 
 
@@ -108,19 +123,38 @@ def _visitors(rows, regroup) -> dict[tuple, int]:
     return totals
 
 
+def parts_of(by: str | None) -> tuple[str, ...]:
+    """The one or two groupings a grouping is made of: `store-day` → (store, day)."""
+    return () if by is None else PAIRS.get(by, (by,))
+
+
+def group_fields(by: str | None) -> list[str]:
+    """The database fields a grouping reads (days for weeks and months)."""
+    return list(dict.fromkeys(GROUP_FIELD[part] for part in parts_of(by)))
+
+
 def regrouper(by: str | None) -> Callable[[dict], tuple]:
-    if by is None:
-        return lambda row: ()
+    """A row's group key: one value per part of the grouping, weeks and months bucketed."""
+    parts = [_part(part) for part in parts_of(by)]
+    return lambda row: tuple(part(row) for part in parts)
+
+
+def _part(by: str) -> Callable[[dict], Any]:
     field = GROUP_FIELD[by]
     if by in ("week", "month"):
-        return lambda row: (bucket_start(row[field], by),)
-    return lambda row: (row[field],)
+        return lambda row: bucket_start(row[field], by)
+    return lambda row: row[field]
+
+
+def key_row(by: str | None, key: tuple) -> dict[str, Any]:
+    """A group key as a row's fields: {"store": "MSK-1", "day": "2026-03-02"}."""
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in zip(parts_of(by), key, strict=True)
+    }
 
 
 def figures_row(key_name: str | None, key: tuple, figures: SalesFigures) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    if key_name is not None:
-        value = key[0]
-        row[key_name] = value.isoformat() if isinstance(value, date) else value
+    row = key_row(key_name, key)
     row.update(figures.as_dict())
     return row

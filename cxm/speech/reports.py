@@ -28,7 +28,7 @@ from cxm.metrics.speech import (
 )
 from cxm.org.models import Chain
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import GROUPINGS, regrouper
+from cxm.reports.sales import GROUPINGS, key_row, regrouper
 from cxm.sales.models import ReceiptItem
 from cxm.speech.linking import link_stale
 from cxm.speech.models import SpeechRule, Transcript
@@ -174,22 +174,24 @@ def speech_report(flt: ReportFilter, by: str | None = None, rows: Rows | None = 
     checklist compliance after contacts with and without an offer, a right form, an
     opening, an empathy or expertise marker. `rows`: the filter's contacts, when built."""
     by = grouping(by, "seller")
-    groups: dict[Any, SpeechFigures] = defaultdict(SpeechFigures)
+    groups: dict[tuple, SpeechFigures] = defaultdict(SpeechFigures)
     categories: dict[str, SpeechFigures] = defaultdict(SpeechFigures)
     total = SpeechFigures()
     feedback = FeedbackSplits()
     expected = expected_categories(_chain(flt))
+    regroup = regrouper(by)
     for row, contact in contacts(flt) if rows is None else rows:
-        groups[_key(row, by)].add(contact)
+        groups[regroup(row)].add(contact)
         total.add(contact)
         feedback.add(contact)
         for category in contact.categories & expected:
             categories[category].add(contact)
+    ordered = sorted(groups, key=lambda key: [str(value) for value in key])
     return {
         "report": "speech",
         **_period(flt),
         "by": by,
-        "rows": [{by: key, **groups[key].as_row()} for key in sorted(groups, key=str)],
+        "rows": [{**key_row(by, key), **groups[key].as_row()} for key in ordered],
         "by_category": [
             {"category": name, **categories[name].as_row()} for name in sorted(categories)
         ],

@@ -153,3 +153,17 @@ class ChecklistAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.answer}"
+
+
+class KpiSetup(models.Model):
+    """A chain's composite front-staff KPI: the weight of each component and the chain's
+    targets (cxm.metrics.composite). A chain without a row uses CXM_SELLER_KPI_WEIGHTS and no
+    targets. Changed only through cxm.staff.kpi.change_kpi_setup (the chain admin's page and
+    API); every change is in the audit log."""
+
+    chain = models.OneToOneField(Chain, on_delete=models.CASCADE, related_name="kpi_setup")
+    weights = models.JSONField(_("component weights"), default=dict)
+    targets = models.JSONField(_("targets"), default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"KPI setup of {self.chain}"

@@ -6,7 +6,6 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 
 from cxm.feedback.models import POSITIVE_BUTTONS, Press
@@ -14,12 +13,21 @@ from cxm.metrics.composite import composite_scores
 from cxm.metrics.consultations import ActivityFigures
 from cxm.metrics.kpi import ratio
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import GROUP_FIELD, figures_row, regrouper, sales_figures
+from cxm.reports.sales import (
+    PAIRS,
+    figures_row,
+    group_fields,
+    key_row,
+    parts_of,
+    regrouper,
+    sales_figures,
+)
 from cxm.rollups import sources
+from cxm.staff.kpi import kpi_choice
 from cxm.staff.matching import refresh_matches
 from cxm.staff.models import Checklist, ChecklistAnswer, Consultation
 
-STAFF_GROUPINGS = ("seller", "store", "region", "day", "week", "month")
+STAFF_GROUPINGS = ("seller", "store", "region", "day", "week", "month", *PAIRS)
 WEEKDAYS = 7
 
 
@@ -50,9 +58,9 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     _check_grouping(by)
     regroup = regrouper(by)
     activity: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    consultations = consultations_in(flt)  # matched once, read twice
     for row in (
-        consultations_in(flt)
-        .values(GROUP_FIELD[by])
+        consultations.values(*group_fields(by))
         .annotate(
             n=Count("pk"),
             n_converted=Count("pk", filter=Q(converted=True)),
@@ -65,18 +73,18 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         acc[1] += row["n_converted"]
         acc[2] += row["n_failed"]
     sales = sales_figures(flt, by)
-    seller_level = by == "seller" or flt.seller_id() is not None
-    traffic = _shift_traffic(flt, by) if seller_level else None
+    seller_level = "seller" in parts_of(by) or flt.seller_id() is not None
+    traffic = _shift_traffic(flt, by, consultations) if seller_level else None
     compliance = _compliance_by(flt, by)
     likes = _likes_by(flt, by)
     rows = []
-    for key in sorted(set(activity) | set(sales), key=lambda k: (k[0] is None, str(k[0]))):
+    for key in sorted(set(activity) | set(sales), key=lambda k: (k[0] is None, list(map(str, k)))):
         if key[0] is None:
             continue  # receipts of no seller (self-checkout) have no process figures
         n, converted, failed = activity.get(key, (0, 0, 0))
         visitors = traffic.get(key, 0) if traffic is not None else _store_traffic(sales, key)
         figures = ActivityFigures(n, converted, failed, visitors)
-        row = figures_row(by, key, sales[key]) if key in sales else {by: _key_text(key[0])}
+        row = figures_row(by, key, sales[key]) if key in sales else key_row(by, key)
         row.update(
             traffic=visitors,
             consultations=n,
@@ -91,10 +99,17 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         )
         row.pop("conversion", None)  # visitor conversion is the store's, see `kpi`
         rows.append(row)
-    weights = settings.CXM_SELLER_KPI_WEIGHTS
-    for row, score in zip(rows, composite_scores(rows, weights), strict=True):
+    kpi = kpi_choice(flt.scope.chain_id)
+    for row, score in zip(rows, composite_scores(rows, kpi.weights, kpi.targets), strict=True):
         row["composite_kpi"] = score
-    return {"report": "sellers", **_period(flt), "by": by, "weights": weights, "rows": rows}
+    return {
+        "report": "sellers",
+        **_period(flt),
+        "by": by,
+        "weights": kpi.weights,
+        "targets": kpi.targets,
+        "rows": rows,
+    }
 
 
 def _likes_by(flt: ReportFilter, by: str) -> dict[tuple, int]:
@@ -111,7 +126,7 @@ def _likes_by(flt: ReportFilter, by: str) -> dict[tuple, int]:
     if seller_id is not None:
         presses = presses.filter(seller_id=seller_id)
     totals: dict[tuple, int] = defaultdict(int)
-    for row in presses.values(GROUP_FIELD[by]).annotate(n=Count("pk")).order_by():
+    for row in presses.values(*group_fields(by)).annotate(n=Count("pk")).order_by():
         totals[regroup(row)] += row["n"]
     return totals
 
@@ -125,21 +140,23 @@ def _store_traffic(sales: dict, key: tuple) -> int | None:
     return figures.traffic if figures is not None else None
 
 
-def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
+def _shift_traffic(
+    flt: ReportFilter, by: str, consultations: QuerySet[Consultation]
+) -> dict[tuple, int]:
     """A seller's traffic is the visitors of the store's hours they worked, taken as the
     hours from their first to their last consultation or receipt of each day (shift plans
     are not imported; a seller without a consultation all afternoon is still on shift)."""
     regroup = regrouper(by)
-    group_field = GROUP_FIELD[by]
+    fields = dict.fromkeys([*group_fields(by), "store_id", "day"])
     source = sources.current()
     spans: dict[tuple[tuple, int, date], tuple[int, int]] = {}
     consultation_hours = (
-        consultations_in(flt)
-        .values(group_field, "store_id", "day")
-        .annotate(first=Min("hour"), last=Max("hour"))
-        .order_by()
+        consultations.values(*fields).annotate(first=Min("hour"), last=Max("hour"))
+    ).order_by()
+    # The receipts' hours grouped by the grouping's first field (the day is always there).
+    receipt_hours = source.seller_hours(
+        flt.store_ids(), flt.period, flt.seller_id(), group_fields(by)[0]
     )
-    receipt_hours = source.seller_hours(flt.store_ids(), flt.period, flt.seller_id(), group_field)
     for rows in (consultation_hours, receipt_hours):
         for row in rows:
             key = (regroup(row), row["store_id"], row["day"])
@@ -170,7 +187,7 @@ def _compliance_by(flt: ReportFilter, by: str) -> dict[tuple, tuple[float | None
     sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for row in (
         checklists_in(flt)
-        .values(GROUP_FIELD[by])
+        .values(*group_fields(by))
         .annotate(earned=Sum("earned"), possible=Sum("possible"), n=Count("pk"))
         .order_by()
     ):

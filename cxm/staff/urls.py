@@ -8,5 +8,6 @@ urlpatterns = [
     path("failures/", views.failures, name="failures"),
     path("sellers/", views.sellers, name="sellers"),
     path("checklist/", views.checklist, name="checklist"),
+    path("kpi/", views.kpi_setup, name="kpi_setup"),
     path("failures/queue/", views.queue, name="queue"),
 ]

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from cxm.dashboard.filters import DashboardQuery
 from cxm.dashboard.views import _page
-from cxm.org.models import Seller
+from cxm.metrics.composite import SetupError
+from cxm.org.models import Chain, Seller
 from cxm.org.scope import scope_for
 from cxm.reports.registry import build_report
 from cxm.staff.button import consultations_today
@@ -24,6 +25,8 @@ from cxm.staff.checklist_form import (
     require_evaluator,
     submit_checklist,
 )
+from cxm.staff.kpi import below_targets, change_kpi_setup, kpi_choice, require_kpi_editor
+from cxm.staff.kpi_form import KpiSetupForm
 
 LATEST = 20
 
@@ -67,11 +70,18 @@ def sellers_data(query: DashboardQuery) -> dict[str, Any]:
         report["rows"], key=lambda r: (r["composite_kpi"] is None, -(r["composite_kpi"] or 0))
     )
     for rank, row in enumerate(rows, start=1):
-        row.update(rank=rank, name=names.get(row["seller"], ""))
+        row.update(
+            rank=rank,
+            name=names.get(row["seller"], ""),
+            below_target=below_targets(row, report["targets"]),
+        )
     one_seller = query.filter.seller_id() is not None
     return {
         "page": "sellers",
         "filter": {**query.params, "from": report["from"], "to": report["to"]},
+        # The chain's composite KPI: what it weighs and the targets it scores against.
+        "weights": report["weights"],
+        "targets": report["targets"],
         "rows": rows,
         # One seller's profile: their figures day by day.
         "trend": build_report("sellers", query.filter, by="day")["rows"] if one_seller else [],
@@ -113,3 +123,24 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = "staff:failures"
     return redirect(back or "staff:failures")
+
+
+@login_required
+def kpi_setup(request: HttpRequest) -> HttpResponse:
+    """The chain admin sets the composite KPI's weights and the chain's targets."""
+    chain = Chain.objects.get(pk=require_kpi_editor(scope_for(request.user)))
+    saved = False
+    if request.method == "POST":
+        form = KpiSetupForm(request.POST)
+        if form.is_valid():
+            choice = form.choice()
+            try:
+                change_kpi_setup(chain, choice.weights, choice.targets)
+                saved = True
+            except SetupError as exc:  # the form checks the same; kept as a safety net
+                form.add_error(None, str(exc))
+    else:
+        form = KpiSetupForm(initial=KpiSetupForm.initial_of(kpi_choice(chain.pk)))
+    context = {"form": form, "saved": saved}
+    status = 422 if request.method == "POST" and not saved else 200
+    return render(request, "staff/kpi_setup.html", context, status=status)

@@ -33,6 +33,7 @@ AUDITED_MODELS = (
     "feedback.FeedbackSetup",
     "staff.ChecklistTemplate",
     "staff.ChecklistItem",
+    "staff.KpiSetup",
     "incidents.Rule",
     "incidents.Subscription",
     "speech.SpeechRule",

@@ -1,9 +1,13 @@
 """How the analytics pages name series, grains and questions, and print statistics."""
 
+from decimal import Decimal
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 
 from cxm.analytics.series import SERIES
+from cxm.analytics.sources import INDEX_FIGURES, MONEY_FIGURES, SOURCES, figure_label, figure_text
+from cxm.dashboard.templatetags.cxm_format import DASH, _grouped, money, points
 
 register = template.Library()
 
@@ -26,14 +30,41 @@ KEY_LABELS = {
     "day": _("Day"),
     "week": _("Week"),
     "month": _("Month"),
+    "checklist": _("Checklist"),
+    "item": _("Item"),
+    "name": _("Name"),
 }
+AT_STAKE = "at_stake_"
+SOURCE_LABELS = {source.code: source.label for source in SOURCES}
 
 
 @register.filter
 def series_label(name: str) -> str:
     if name in SERIES:
         return str(SERIES[name].label)
-    return str(KEY_LABELS.get(name, name))
+    if name.startswith(AT_STAKE) and name[len(AT_STAKE) :] in SOURCE_LABELS:
+        return _("At stake, ₽ a month: %(source)s") % {
+            "source": SOURCE_LABELS[name[len(AT_STAKE) :]]
+        }
+    return str(KEY_LABELS[name]) if name in KEY_LABELS else figure_label(name)
+
+
+@register.filter
+def figure(value, name: str) -> str:
+    """A figure of the revenue-source table, printed by its kind."""
+    return figure_text(value, name)
+
+
+@register.filter
+def figure_change(value, name: str) -> str:
+    """A change of a figure: percentage points for rates, index points for ИЭЛ/NPS."""
+    if value is None:
+        return DASH
+    if name in INDEX_FIGURES:
+        return f"{value:+.1f}".replace("-", "−")
+    if name in MONEY_FIGURES:
+        return ("+" if value >= 0 else "−") + money(abs(value))
+    return points(value)
 
 
 @register.filter
@@ -92,3 +123,22 @@ QUADRANT_LABELS = {
 @register.filter
 def quadrant_label(name: str) -> str:
     return str(QUADRANT_LABELS.get(name, name))
+
+
+@register.simple_tag(takes_context=True)
+def this_page_as(context, fmt: str) -> str:
+    """This page's own query string (filter bar and analysis choices) in another format."""
+    params = context["request"].GET.copy()
+    params["format"] = fmt
+    return "?" + params.urlencode()
+
+
+@register.filter
+def cell(value) -> str:
+    """A data table's cell: large numbers to 2 places, small ones to 4 significant digits,
+    "—" where unknown."""
+    if value is None:
+        return DASH
+    if isinstance(value, float | Decimal):
+        return _grouped(value, 2) if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)

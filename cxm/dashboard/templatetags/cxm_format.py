@@ -13,7 +13,14 @@ register = template.Library()
 DASH = "—"
 NBSP = "\xa0"
 MONEY_METRICS = {"revenue", "average_ticket", "average_price", "base_revenue"}
-SHARE_METRICS = {"conversion", "coverage"}
+SHARE_METRICS = {
+    "conversion",
+    "coverage",
+    "consultation_conversion",
+    "compliance",
+    "like_index",
+    "cross_sell_offer_rate",
+}
 RATIO_METRICS = {"upt"}
 
 Number = int | float | Decimal | None

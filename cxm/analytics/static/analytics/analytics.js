@@ -133,6 +133,26 @@
     });
   }
 
+  function scree(data) {
+    var el = document.getElementById("chart-scree");
+    var report = data.report;
+    if (!el || !report.eigenvalues.length) return;
+    var order = report.eigenvalues.map(function (_, i) { return "F" + (i + 1); });
+    init(el).setOption({
+      grid: { left: 50, right: 20, top: 30, bottom: 40 },
+      legend: { top: 0 },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: order },
+      yAxis: { type: "value", min: 0 },
+      series: [
+        { name: el.dataset.eigenvalues, type: "line", data: report.eigenvalues },
+        { name: el.dataset.random, type: "line", lineStyle: { type: "dashed" }, data: report.parallel_threshold },
+        { name: "1", type: "line", showSymbol: false, lineStyle: { type: "dotted", color: "#888" },
+          data: order.map(function () { return 1; }) }
+      ]
+    });
+  }
+
   function start() {
     var data = readData();
     if (!data || !window.echarts) return;
@@ -140,6 +160,7 @@
     if (data.page === "revenue") waterfall(data);
     if (data.page === "map") kpiMap(data);
     if (data.page === "drivers") matrix(data);
+    if (data.page === "factors") scree(data);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
