@@ -60,6 +60,22 @@ def test_period_ends_yesterday_by_default():
 def test_bad_config_is_refused():
     with pytest.raises(ValueError):
         SimulationConfig(stores=0)
+    with pytest.raises(ValueError, match="intensity"):
+        SimulationConfig(intensity=0)
+
+
+def test_a_thin_chain_has_fewer_visitors_and_days_without_a_sale():
+    """At 1 % of the demo's visitors (the 200-store benchmark's kind of chain) many
+    store-days sell nothing; they are simulated, not a crash."""
+    full = simulate_chain(SimulationConfig(stores=2, days=14, seed=5, end_date=END))
+    thin = simulate_chain(SimulationConfig(stores=2, days=14, seed=5, end_date=END, intensity=0.01))
+    visitors = [sum(r["visitors_in"] for r in chain.iter_traffic()) for chain in (full, thin)]
+    assert visitors[1] == pytest.approx(visitors[0] * 0.01, rel=0.3)
+    truth = thin.truth().store_days
+    assert any(figures.receipts == 0 for figures in truth.values())
+    assert sum(f.receipts for f in truth.values()) == sum(
+        1 for r in thin.iter_receipts() if r["operationType"] == 1
+    )
 
 
 def test_store_records(default_chain):

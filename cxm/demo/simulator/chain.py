@@ -31,11 +31,15 @@ class SimulationConfig:
     days: int = 120
     seed: int = 42
     end_date: date | None = None  # last simulated day (inclusive); None: yesterday
+    # Visitors per store relative to the demo's lifelike chain (0 < intensity ≤ 1).
+    intensity: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("stores", "sellers_per_store", "days"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if not 0 < self.intensity <= 1:
+            raise ValueError("intensity must be above 0 and at most 1")
 
 
 class SimulatedChain:
@@ -201,6 +205,7 @@ def _store_models(
                 seller_conversion=np.array([s.conversion for s in skills]),
                 seller_ticket=np.array([s.ticket for s in skills]),
                 anchors=arrays.anchor_sampler([s.ticket for s in skills]),
+                intensity=config.intensity,
             )
         )
     return models

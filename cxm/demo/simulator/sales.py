@@ -47,6 +47,9 @@ class StoreModel:
     seller_conversion: np.ndarray
     seller_ticket: np.ndarray
     anchors: Sampler  # first product: row = store-local seller, last row = self-checkout
+    # Scales every store's visitors (and so all that follows them) for a thinner chain, e.g.
+    # the 200-store year of the analytics benchmark; 1 is the demo's lifelike intensity.
+    intensity: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def day_traffic(store: StoreModel, day: date, seed: int) -> DayTraffic:
     daily = (
         BASE_DAILY_VISITORS
         * store.size
+        * store.intensity
         * WEEKDAY_FACTOR[day.weekday()]
         * MONTH_FACTOR[day.month - 1]
         * (close_hour - open_hour)
@@ -177,7 +181,8 @@ def _lines(
     n = len(anchor)
     receipt = np.repeat(np.arange(n), 1 + n_extra)
     product = np.empty(len(receipt), dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(1 + n_extra)[:-1])).astype(np.int64)
+    # Where each basket's lines start (none on a day without sales, at a thin chain's store).
+    starts = (np.cumsum(1 + n_extra) - (1 + n_extra)).astype(np.int64)
     is_anchor = np.zeros(len(receipt), dtype=bool)
     is_anchor[starts] = True
     product[is_anchor] = anchor
