@@ -13,17 +13,22 @@ def receipt(
     operation: int = 1,
     when: str = "2026-03-02T12:30:00",
     operator: str = "Иванова Мария Сергеевна, Продавец-кассир",
+    items: list[dict] | None = None,
 ) -> dict:
-    """A minimal valid FNS receipt with one or two lines."""
-    items = [
-        {
-            "name": "Смартфон Samsung Galaxy A55 8/256GB",
-            "price": total - 50000,
-            "quantity": 1,
-            "sum": total - 50000,
-        },
-        {"name": "Чехол-книжка для Samsung A55", "price": 50000, "quantity": 1, "sum": 50000},
-    ]
+    """A minimal valid FNS receipt: a phone and its case for `total`, or the `items` given
+    (then the total is theirs)."""
+    if items is None:
+        items = [
+            {
+                "name": "Смартфон Samsung Galaxy A55 8/256GB",
+                "price": total - 50000,
+                "quantity": 1,
+                "sum": total - 50000,
+            },
+            {"name": "Чехол-книжка для Samsung A55", "price": 50000, "quantity": 1, "sum": 50000},
+        ]
+    else:
+        total = sum(item["sum"] for item in items)
     return {
         "dateTime": when,
         "operationType": operation,

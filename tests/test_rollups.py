@@ -23,6 +23,7 @@ from cxm.rollups.models import SellerDay, StoreDay, StoreHour
 from cxm.rollups.refresh import rebuild
 from cxm.rollups.sources import RAW_FACTS, ROLLUPS, reading
 from cxm.staff.reports import sellers_report
+from tests.factories import receipt
 
 REGISTERS = {"MSK-1": "0000000000000001", "MSK-2": "0000000000000002", "NSK-1": "0000000000000003"}
 ZONES = {"MSK-1": "Europe/Moscow", "MSK-2": "Europe/Moscow", "NSK-1": "Asia/Novosibirsk"}
@@ -69,22 +70,16 @@ class Chain:
             items.append(
                 {"name": "Кабель USB-C", "price": price, "quantity": quantity, "sum": line}
             )
-        total = sum(item["sum"] for item in items)
         operator = self.rng.choice([*OPERATORS[store], UNKNOWN_OPERATOR, ""])
         fd, self.next_fd = self.next_fd, self.next_fd + 1
-        record = {
-            "dateTime": self.moment(store, day),
-            "operationType": operation,
-            "totalSum": total,
-            "ecashTotalSum": total,
-            "cashTotalSum": 0,
-            "items": items,
-            "operator": operator,
-            "fiscalDriveNumber": "9999078900001234",
-            "fiscalDocumentNumber": fd,
-            "fiscalSign": "1234567890",
-            "kktRegId": REGISTERS[store],
-        }
+        record = receipt(
+            fd,
+            REGISTERS[store],
+            operation=operation,
+            when=self.moment(store, day),
+            operator=operator,
+            items=items,
+        )
         self.sent.append(record)
         return record
 
