@@ -1,10 +1,15 @@
 """Shared fixtures: a small chain made through the import contract, and personas
 (chain admin, analyst, regional manager, store manager, seller, outsider)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("CXM_DATA_DIR", tempfile.mkdtemp(prefix="cxm-test-"))
+if "CXM_DATA_DIR" not in os.environ:
+    # Each test process (xdist worker) gets its own data directory, removed when it exits.
+    os.environ["CXM_DATA_DIR"] = tempfile.mkdtemp(prefix="cxm-test-")
+    atexit.register(shutil.rmtree, os.environ["CXM_DATA_DIR"], ignore_errors=True)
 
 import pytest  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
