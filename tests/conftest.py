@@ -19,6 +19,7 @@ from cxm.imports.records import read_payload  # noqa: E402
 from cxm.imports.registry import run_import  # noqa: E402
 from cxm.org.models import Chain, Membership, Region, Role, Seller, Store  # noqa: E402
 from cxm.org.services import default_chain  # noqa: E402
+from cxm.trust.throttle import WINDOW_COUNTS  # noqa: E402
 from tests.factories import count, receipt  # noqa: E402
 
 STORES = [
@@ -93,6 +94,13 @@ def fast_passwords():
     design; the tests make six personas for most tests, so they hash with MD5 instead."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_counts():
+    """Rate counts held in the process's memory (cxm/trust/throttle.py) outlive the test's
+    database, which is rolled back: each test starts with none."""
+    WINDOW_COUNTS.forget()
 
 
 @pytest.fixture
