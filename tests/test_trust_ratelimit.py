@@ -1,20 +1,26 @@
 """Rate limits of the public endpoints: past the limit a device or address gets 429 with
 Retry-After and a clear message, and nothing is written; other devices and addresses go on;
-neither the IP address nor the token is stored; the limits are configurable."""
+neither the IP address nor the token is stored; the limits are configurable. Each process
+counts in memory and writes to the shared table in batches: several processes (and their
+threads) sharing one limit let through at most limit + processes × (limit // 10)."""
 
 import json
+import random
+import threading
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from cxm.feedback.models import Press
 from cxm.feedback.survey import poster_link
 from cxm.org.models import Store
+from cxm.trust import throttle
 from cxm.trust.models import RateCount
 from cxm.trust.startup import RATE_LIMIT_DEFAULTS, rate_limits
-from cxm.trust.throttle import hit
+from cxm.trust.throttle import WindowCounts, batch, hit
 from tests.factories import bearer, device_bearer
 
 LIMITS = {group: (3, 60) for group in RATE_LIMIT_DEFAULTS}
@@ -124,3 +130,80 @@ def test_a_terminal_doing_honest_work_is_not_throttled():
     requests, seconds = RATE_LIMIT_DEFAULTS["device"]
     presses_and_flushes = seconds / 2.5 + seconds / 5
     assert presses_and_flushes < requests / 2
+
+
+def flood(processes: list[WindowCounts], requests: int, limit: int, seed: int) -> list[bool]:
+    """One client's requests, each to a process drawn at random, a millisecond apart: which
+    were let through."""
+    draw = random.Random(seed)
+    key, until = "flooder", 60
+    return [
+        draw.choice(processes).hit(key, until, limit, now=n / 1000) is None for n in range(requests)
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_processes_sharing_a_limit_let_through_at_most_a_tenth_more_each(db, seed):
+    processes = [WindowCounts() for _ in range(3)]  # what each of three processes holds
+    passed = flood(processes, 600, limit=100, seed=seed)
+    assert 100 <= sum(passed) <= 100 + len(processes) * (batch(100) - 1)
+    assert not any(passed[-300:])  # the flood gets 429
+    # Every request let through is in the table or still in its process's memory; the table
+    # also holds at most one refused request a process (the one whose write found it full).
+    counted = RateCount.objects.get().hits + sum(sum(p.unwritten.values()) for p in processes)
+    assert sum(passed) <= counted <= sum(passed) + len(processes)
+
+
+def test_below_ten_the_limit_is_exact_across_processes(db):
+    processes = [WindowCounts() for _ in range(3)]
+    assert sum(flood(processes, 50, limit=9, seed=4)) == 9
+
+
+def test_requests_are_written_in_batches_and_a_refusal_writes_nothing(db):
+    process = WindowCounts()
+    with CaptureQueriesContext(connection) as queries:
+        passed = [process.hit("k", 60, 100, now=n / 1000) is None for n in range(150)]
+    assert sum(passed) == 100
+    # Within a second: one write each 11 requests, none for the refusals.
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 100 // batch(100)
+    with CaptureQueriesContext(connection) as queries:
+        assert process.hit("k", 60, 100, now=0.2) is not None
+    assert not queries.captured_queries
+
+
+def test_a_process_sees_the_others_counts_within_a_second(db):
+    first, second = WindowCounts(), WindowCounts()
+    assert all(first.hit("k", 60, 100, now=0.1 * n) is None for n in range(6))
+    first.hit("k", 60, 100, now=1.5)  # a second on: the unwritten count goes to the table
+    second.hit("k", 60, 100, now=1.6)
+    assert second.read[("k", 60)] == 8
+
+
+def test_threads_of_several_processes_share_the_limit(monkeypatch):
+    """Real threads, a stand-in for the table (the upsert is tested above on the database)."""
+    table: dict[tuple[str, int], int] = {}
+    table_lock = threading.Lock()
+
+    def add_counts(rows):
+        with table_lock:
+            for window, count in rows:
+                table[window] = table.get(window, 0) + count
+            return {window: table[window] for window, _ in rows}
+
+    monkeypatch.setattr(throttle, "_add_counts", add_counts)
+    processes = [WindowCounts() for _ in range(2)]
+    passed: list[bool] = []
+
+    def client(process: WindowCounts) -> None:
+        for _ in range(200):
+            passed.append(process.hit("k", 10**12, 300, now=1.0) is None)
+
+    threads = [threading.Thread(target=client, args=(p,)) for p in processes for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 300 <= sum(passed) <= 300 + len(processes) * (batch(300) - 1)
+    unwritten = sum(sum(p.unwritten.values()) for p in processes)
+    assert sum(passed) <= table[("k", 10**12)] + unwritten <= sum(passed) + len(processes)

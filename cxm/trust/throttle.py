@@ -9,13 +9,19 @@ every door that logs in with a password — the login page, the admin and `Clien
 Rate limits of the public endpoints (`RateLimitMiddleware`): each group of endpoints allows a
 client — the device or API token it sends, or else its IP address — so many requests per fixed
 window (CXM_RATE_LIMITS); past that it answers 429 with Retry-After and nothing is done. The
-count is one atomic upsert in the database, so every web process shares it: a deployment has
-PostgreSQL and no shared cache, and Django's database cache increments by read-then-write.
+count is shared by every web process through the database (a deployment has PostgreSQL and no
+shared cache, and Django's database cache increments by read-then-write), but a write a request
+cost more than the request itself: each process counts in memory and adds its counts to the
+table in one atomic upsert (`WindowCounts.flush`) about once a second, and at once for a client
+that has made a tenth of its limit since. The limit is enforced on the shared total last read
+plus the process's own unwritten count, so a client gets through at most
+limit + processes × (limit // 10) requests in a window (docs/security.md).
 """
 
 import hashlib
 import hmac
 import math
+import threading
 import time
 from datetime import timedelta
 
@@ -145,26 +151,103 @@ def client_of(request: HttpRequest) -> str:
     return "ip:" + (_ip(request) or "")
 
 
+# A process adds its counts to the shared table at least this often…
+FLUSH_SECONDS = 1.0
+# …and at once when one client's unwritten count reaches 1 + limit // BATCH_SHARE: what one
+# process may let through unseen by the others is a tenth of the limit (exact below 10).
+BATCH_SHARE = 10
+# Rows of one upsert statement (3 parameters each; SQLite allows 32,766).
+ROWS_A_STATEMENT = 500
+
+
 def hit(group: str, client: str, limit: int, seconds: int, now: float | None = None) -> int | None:
     """Counts one request of `client` to `group`; returns the seconds to wait when it is
     over `limit` requests in the current window of `seconds`, else None."""
     now = time.time() if now is None else now
     until = (int(now) // seconds + 1) * seconds
-    key = _key("rate", f"{group}:{client}")
+    return WINDOW_COUNTS.hit(_key("rate", f"{group}:{client}"), until, limit, now)
+
+
+class WindowCounts:
+    """This process's share of the rate counts: per (client key, window end) the shared total
+    it last read from the table and the requests it has let through since, not yet written.
+
+    A request is refused when that total plus the unwritten count reaches the limit — without
+    a write, so a flood costs the database nothing. Other processes' requests since the last
+    read are unseen, but each process lets at most `batch(limit) - 1` of a client's requests
+    through unwritten (the next one writes and reads the true total), so a window lets through
+    at most limit + processes × (batch(limit) - 1). Threads of the process share one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.read: dict[tuple[str, int], int] = {}
+        self.unwritten: dict[tuple[str, int], int] = {}
+        self.flushed_at = 0.0
+
+    def hit(self, key: str, until: int, limit: int, now: float) -> int | None:
+        window = (key, until)
+        wait = max(1, math.ceil(until - now))
+        with self.lock:
+            seen = self.read.get(window, 0) + self.unwritten.get(window, 0)
+            if seen >= limit:
+                return wait
+            self.unwritten[window] = pending = self.unwritten.get(window, 0) + 1
+            if pending >= batch(limit) or now - self.flushed_at >= FLUSH_SECONDS:
+                self.flush(now)
+                if self.read[window] > limit:  # others' requests filled the window meanwhile
+                    return wait
+        return None
+
+    def flush(self, now: float) -> None:
+        """Adds the unwritten counts of open windows to the table and reads back the totals;
+        forgets finished windows (here and, when one has finished, in the table). Called with
+        the lock held: the process's requests wait for the one write, never count past it."""
+        finished = [w for w in self.read.keys() | self.unwritten.keys() if w[1] <= now]
+        for window in finished:
+            self.read.pop(window, None)
+            self.unwritten.pop(window, None)
+        rows = list(self.unwritten.items())
+        for start in range(0, len(rows), ROWS_A_STATEMENT):
+            self.read.update(_add_counts(rows[start : start + ROWS_A_STATEMENT]))
+        self.unwritten.clear()
+        self.flushed_at = now
+        if finished:
+            RateCount.objects.filter(until__lte=now).delete()
+
+    def forget(self) -> None:
+        """Drops what this process holds (tests: their database is rolled back under it)."""
+        with self.lock:
+            self.read.clear()
+            self.unwritten.clear()
+            self.flushed_at = 0.0
+
+
+def batch(limit: int) -> int:
+    return 1 + limit // BATCH_SHARE
+
+
+def _add_counts(rows: list[tuple[tuple[str, int], int]]) -> dict[tuple[str, int], int]:
+    """One atomic multi-row upsert: each window's count added to the shared total, which it
+    returns (whatever other processes added before)."""
     quote = connection.ops.quote_name
     table = quote(RateCount._meta.db_table)
+    key, until, hits = quote("key"), quote("until"), quote("hits")
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({quote('key')}, {quote('until')}, {quote('hits')}) "
-            f"VALUES (%s, %s, 1) ON CONFLICT ({quote('key')}, {quote('until')}) "
-            f"DO UPDATE SET {quote('hits')} = {table}.{quote('hits')} + 1 "
-            f"RETURNING {quote('hits')}",
-            [key, until],
+            f"INSERT INTO {table} ({key}, {until}, {hits}) VALUES {values} "
+            f"ON CONFLICT ({key}, {until}) DO UPDATE SET {hits} = {table}.{hits} + excluded.{hits} "
+            f"RETURNING {key}, {until}, {hits}",
+            [
+                value
+                for (window_key, window_until), count in rows
+                for value in (window_key, window_until, count)
+            ],
         )
-        hits = cursor.fetchone()[0]
-    if hits == 1:  # the client's first request in this window: forget the finished ones
-        RateCount.objects.filter(until__lte=now).delete()
-    return None if hits <= limit else max(1, math.ceil(until - now))
+        return {(k, u): h for k, u, h in cursor.fetchall()}
+
+
+WINDOW_COUNTS = WindowCounts()
 
 
 def too_many(request: HttpRequest, limit: tuple[int, int], wait: int) -> HttpResponse:
