@@ -56,8 +56,19 @@ class SellerDirectory:
         self.by_alias = dict(
             SellerAlias.objects.filter(chain=chain).values_list("alias", "seller_id")
         )
+        # Receipts repeat a few cashiers' texts: each is normalised once (bounded, since a
+        # file may print a different name on every receipt).
+        self._found: dict[tuple[str | None, str, str], int | None] = {}
 
     def find(self, code: str | None, inn: str, operator: str) -> int | None:
+        key = (code, inn, operator)
+        if key not in self._found:
+            if len(self._found) >= 100_000:
+                self._found.clear()
+            self._found[key] = self._find(code, inn, operator)
+        return self._found[key]
+
+    def _find(self, code: str | None, inn: str, operator: str) -> int | None:
         if code and code in self.by_code:
             return self.by_code[code]
         if inn and inn in self.by_inn:
