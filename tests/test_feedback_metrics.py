@@ -1,6 +1,7 @@
 """NPS, ИЭЛ and CSI formulas against published worked examples and hand computations."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cxm.metrics.nps import (
@@ -20,7 +21,7 @@ from cxm.metrics.representativeness import (
     verdict,
 )
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, top_two_box
-from cxm.metrics.segments import abc_classes, basket_depth
+from cxm.metrics.segments import abc_classes, basket_depth, tie_to_receipts
 
 
 def test_the_variance_matches_the_published_worked_example():
@@ -170,3 +171,35 @@ def test_basket_depth_tells_single_items_from_baskets_with_addons():
     assert basket_depth(1, 3, False) == "several"
     assert basket_depth(2, 2, True) == "with_addons"
     assert basket_depth(2, 2, False) == "several"
+
+
+def test_a_press_follows_the_last_receipt_at_its_own_till_within_the_window():
+    at = pd.to_datetime
+    receipts = pd.DataFrame(
+        {
+            "receipt": [1, 2, 3],
+            "store": [10, 10, 10],
+            "till": ["R1", "R2", "R1"],
+            "at": at(["2026-03-02 10:00:00", "2026-03-02 10:00:20", "2026-03-02 11:00:00"]),
+        }
+    )
+    presses = pd.DataFrame(
+        {
+            "store": [10, 10, 10, 20, 10],
+            "till": ["R1", None, "R1", None, "R1"],
+            "at": at(
+                [
+                    "2026-03-02 10:00:30",  # at R1: R2's later receipt is another customer's
+                    "2026-03-02 10:00:40",  # a terminal at no till: the store's last receipt
+                    "2026-03-02 10:04:00",  # four minutes on: follows no receipt
+                    "2026-03-02 10:00:30",  # another store sold nothing
+                    "2026-03-02 09:59:00",  # before any receipt
+                ]
+            ),
+        },
+        index=[5, 6, 7, 8, 9],
+    )
+    tied = tie_to_receipts(presses, receipts, pd.Timedelta(minutes=3))
+    assert tied.index.tolist() == [5, 6, 7, 8, 9]
+    assert tied.tolist()[:2] == [1, 2]
+    assert tied.iloc[2:].isna().all()

@@ -229,6 +229,41 @@ def test_segments_split_nps_by_receipt_value_category_and_depth(client, chain_sa
     assert rows[("category", "Смартфоны")]["promoters"] == 1
 
 
+def test_segments_count_the_presses_and_consultations_their_receipts_ended(
+    client, chain_sales, chain
+):
+    """Receipts 1 (12:00, till …01) and 2 (13:00) of MSK-1: a press at that till half a minute
+    after 1, one at a terminal of no till a minute after 2, one an hour later (follows none);
+    a consultation of the receipt's seller that ended just before 1."""
+    presses = [
+        {"id": "p1", "at": "2026-03-02T12:00:30+03:00", "button": "excellent"},
+        {"id": "p2", "at": "2026-03-02T13:01:00+03:00", "button": "bad"},
+        {"id": "p3", "at": "2026-03-02T14:00:00+03:00", "button": "good"},
+    ]
+    terminals = ["0000000000000001", "entrance", "0000000000000001"]
+    records = [
+        {**p, "store": "MSK-1", "terminal": t} for p, t in zip(presses, terminals, strict=True)
+    ]
+    assert not run_import("presses", chain, read_payload(records)).rejected
+    consultation = {
+        "id": "c1",
+        "store": "MSK-1",
+        "seller": "MSK-1-S1",
+        "started_at": "2026-03-02T11:50:00+03:00",
+        "ended_at": "2026-03-02T11:59:30+03:00",
+    }
+    assert not run_import("consultations", chain, read_payload([consultation])).rejected
+    report = client.get(f"/api/v1/reports/segments?{WEEK}", **bearer(chain_sales["admin"])).json()
+    assert (report["presses"], report["presses_tied"], report["consultations"]) == (3, 2, 1)
+    depth = {r["segment"]: r for r in report["rows"] if r["cut"] == "depth"}["with_addons"]
+    assert (depth["positive"], depth["negative"], depth["iel"]) == (1, 1, 0.0)
+    assert (depth["converted_consultations"], depth["conversion"]) == (1, 1.0)
+    client.force_login(chain_sales["admin"])
+    page = client.get(f"/feedback/?{WEEK}").content.decode()
+    segments = page.split('data-table="segments"')[1].split("</table>")[0]
+    assert "ИЭЛ" in segments and 'data-figure="conversion"' in segments
+
+
 def test_a_receipts_survey_link_is_given_within_scope_only(client, sold, personas):
     query = "/api/v1/feedback/survey-link?fn=9999078900001234&fd=7"
     mine = client.get(query, **bearer(personas["admin"]))

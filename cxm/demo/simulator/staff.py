@@ -75,6 +75,8 @@ TYPICAL_ERRORS = ("needs", "accessory")
 class StaffTruth:
     failed: dict[str, bool] = field(default_factory=dict)  # consultation id → failed
     reason: dict[str, str] = field(default_factory=dict)  # failed consultation id → why
+    # converted consultation id → the local moment of the sale it ended in (its receipt's)
+    sale: dict[str, str] = field(default_factory=dict)
     seller_level: dict[str, float] = field(default_factory=dict)  # hidden standard level
 
 
@@ -89,6 +91,7 @@ class StaffDay:
     checklists: list[dict]
     failed: dict[str, bool]
     reason: dict[str, str]
+    sale: dict[str, str]
 
 
 class StaffSimulation:
@@ -123,6 +126,7 @@ class StaffSimulation:
             for day in self.iter_days():
                 truth.failed.update(day.failed)
                 truth.reason.update(day.reason)
+                truth.sale.update(day.sale)
             self._truth = truth
         return self._truth
 
@@ -142,7 +146,7 @@ class StaffSimulation:
             sales = np.sort(plan.time_s[(plan.seller == seller) & (plan.operation == 1)])
             events += _seller_day(sales, open_s, close_s, self.levels[code], rng, code)
         events.sort(key=lambda e: (e[0], e[1]))
-        day = StaffDay([], [], {}, {})
+        day = StaffDay([], [], {}, {}, {})
         prefix = f"C-{store['code']}-{plan.day:%Y%m%d}"
         for n, (start, seller, sale, reason) in enumerate(events, start=1):
             cid = f"{prefix}-{n:04d}"
@@ -161,6 +165,9 @@ class StaffSimulation:
                 }
             )
             day.failed[cid] = sale is None
+            if sale is not None:
+                moment = midnight + timedelta(seconds=int(sale))
+                day.sale[cid] = moment.strftime("%Y-%m-%dT%H:%M:%S")
             if reason:
                 day.reason[cid] = reason
             if rng.random() < RECORDING_SHARE:
