@@ -1,7 +1,6 @@
 """ "Where is the money" (Где деньги?): revenue = traffic × conversion × average ticket, with
 the previous period, the same period last year, and the change split into three effects."""
 
-from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -159,24 +158,22 @@ def _with_store_traffic(flt: ReportFilter, by_seller: dict) -> dict:
 
 def conversion_heatmap(flt: ReportFilter) -> dict[str, Any]:
     """Conversion by weekday (0 = Monday) × local hour, over the period."""
-    sold, counted = sources.current().sales_and_traffic(
-        flt.store_ids(), flt.period, ("day", "hour")
+    cells = sorted(
+        (
+            row
+            for row in sources.current().weekday_hours(flt.store_ids(), flt.period)
+            if row["receipts"] or row["counted"]
+        ),
+        key=lambda row: (row["weekday"], row["hour"]),
     )
-    receipts: dict[tuple[int, int], int] = defaultdict(int)
-    for row in sold:
-        if row["receipts"]:
-            receipts[(row["day"].weekday(), row["hour"])] += row["receipts"]
-    visitors: dict[tuple[int, int], int] = defaultdict(int)
-    for row in counted:
-        visitors[(row["day"].weekday(), row["hour"])] += row["visitors"]
     cells = [
         {
-            "weekday": wd,
-            "hour": hour,
-            "receipts": receipts.get((wd, hour), 0),
-            "traffic": visitors.get((wd, hour), 0),
-            "conversion": ratio(receipts.get((wd, hour), 0), visitors.get((wd, hour), 0)),
+            "weekday": row["weekday"],
+            "hour": row["hour"],
+            "receipts": row["receipts"],
+            "traffic": row["visitors"],
+            "conversion": ratio(row["receipts"], row["visitors"]),
         }
-        for wd, hour in sorted(set(receipts) | set(visitors))
+        for row in cells
     ]
     return {"report": "heatmap", **_period_dict(flt.period), "rows": cells}

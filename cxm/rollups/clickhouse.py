@@ -24,6 +24,7 @@ from typing import Any
 
 from cxm.metrics.periods import Period
 from cxm.org.models import Seller, Store
+from cxm.rollups.sources import ROLLUPS, weekday_hours_of
 from cxm.sales.models import OperationType, Receipt
 from cxm.traffic.models import VisitorCount
 
@@ -214,6 +215,14 @@ class ClickHouseFacts:
         fields = [field, "store_id", "day"]
         sums = "min(r.first_hour) AS first, max(r.last_hour) AS last"
         return self._rows("seller_day", fields, sums, where)
+
+    def weekday_hours(self, store_ids, period) -> list[dict[str, Any]]:
+        return weekday_hours_of(self, store_ids, period)
+
+    def service(self, store_ids, period, seller_id, fields):
+        """The service facts are few (thousands a day, not half a million) and stay in
+        PostgreSQL: their rollup there answers."""
+        return ROLLUPS.service(store_ids, period, seller_id, fields)
 
     def _rows(
         self, table: str, fields: Sequence[str], sums: str, where: str, having: str = ""

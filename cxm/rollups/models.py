@@ -74,3 +74,69 @@ class SellerDay(Figures):
             )
         ]
         indexes = [models.Index(fields=["seller", "day"], name="rollup_seller_day_by_seller")]
+
+
+class ServiceDay(models.Model):
+    """A seller's day of service in a store (seller empty: presses and answers that name no
+    seller): consultations and their outcome, filled checklists' points, feedback-terminal
+    presses and survey answers — the seller ranking and the NPS page."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller = models.ForeignKey(
+        Seller, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(help_text="the store's local day")
+    consultations = models.IntegerField(default=0)
+    # Matched ones; an open consultation (its sale window not closed yet) is neither.
+    converted_consultations = models.IntegerField(default=0)
+    failed_consultations = models.IntegerField(default=0)
+    # First and last local hour of a consultation (a seller's shift; none without one).
+    first_consultation_hour = models.SmallIntegerField(null=True)
+    last_consultation_hour = models.SmallIntegerField(null=True)
+    checklists = models.IntegerField(default=0)
+    checklist_earned = models.FloatField(default=0, help_text="Σ weighted points earned")
+    checklist_possible = models.FloatField(default=0, help_text="Σ weighted points possible")
+    # Terminal presses, repeats (a press too close to a counted one) apart.
+    positive_presses = models.IntegerField(default=0)
+    negative_presses = models.IntegerField(default=0)
+    neutral_presses = models.IntegerField(default=0)
+    repeat_presses = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    passives = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+    declined = models.IntegerField(default=0, help_text="survey invitations declined")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "store", "day", Coalesce("seller", 0), name="rollup_service_day_key"
+            )
+        ]
+        indexes = [models.Index(fields=["seller", "day"], name="rollup_service_day_by_seller")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.seller_id} {self.day}"
+
+
+class StoreMonthHour(models.Model):
+    """A store's sale receipts and visitors per calendar month, weekday and local hour: the
+    conversion heat map over long periods reads 84 rows a store-month instead of ~360
+    store-hours (whole months here, the edges of the period from StoreHour)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField(help_text="first day of the local month")
+    weekday = models.SmallIntegerField(help_text="0 = Monday")
+    hour = models.SmallIntegerField()
+    receipts = models.IntegerField(default=0)
+    visitors = models.BigIntegerField(default=0)
+    intervals = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "month", "weekday", "hour"], name="rollup_store_month_hour_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.month} {self.weekday} {self.hour}"

@@ -8,20 +8,26 @@ Every report asks a `FactSource` for rows grouped by report fields (`store__code
   checked against (tests/test_rollups*.py) and the baseline of bench/scale.py;
 * cxm.rollups.clickhouse sums the same facts in ClickHouse (the design beyond one machine).
 
+`service(…)` does the same for the service facts — consultations, checklists, terminal presses
+and survey answers — under the seller ranking and the NPS page.
+
 `reading(source)` switches the source for the code inside it, e.g. a whole dashboard."""
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
 from cxm.metrics.periods import Period
-from cxm.rollups.models import SellerDay, StoreDay, StoreHour
+from cxm.rollups.models import SellerDay, ServiceDay, StoreDay, StoreHour, StoreMonthHour
 from cxm.sales.models import OperationType, Receipt
+from cxm.staff.models import Checklist, Consultation
 from cxm.traffic.models import VisitorCount
 
 ZERO = Decimal(0)
@@ -57,9 +63,40 @@ class FactSource(Protocol):
         `last` local hour of a receipt."""
         ...
 
+    def weekday_hours(self, store_ids: list[int], period: Period) -> Iterable[Row]:
+        """Rows of `weekday` (0 = Monday), `hour`, `receipts`, `visitors` and `counted`
+        (whether a counter reported: if not, no traffic figure) — the conversion heat map."""
+        ...
+
+    def service(
+        self, store_ids: list[int], period: Period, seller_id: int | None, fields: Sequence[str]
+    ) -> Iterable[Row]:
+        """Rows of `fields` with every SERVICE_MEASURES count and sum (by hour without the
+        checklists'), and the first and last local hour of a consultation (None without one)."""
+        ...
+
 
 def _window(store_ids: list[int], period: Period) -> dict[str, Any]:
     return {"store_id__in": store_ids, "day__gte": period.start, "day__lte": period.end}
+
+
+def weekday_hours_of(source: "FactSource", store_ids: list[int], period: Period) -> list[Row]:
+    """The heat map's rows from a source's (day, hour) sales and traffic."""
+    sold, counted = source.sales_and_traffic(store_ids, period, ("day", "hour"))
+    cells: dict[tuple[int, int], Row] = {}
+    for row in sold:
+        _cell(cells, row["day"].weekday(), row["hour"])["receipts"] += row["receipts"]
+    for row in counted:
+        cell = _cell(cells, row["day"].weekday(), row["hour"])
+        cell["visitors"] += row["visitors"]
+        cell["counted"] = True
+    return list(cells.values())
+
+
+def _cell(cells: dict[tuple[int, int], Row], weekday: int, hour: int) -> Row:
+    """The heat map's (weekday, hour) cell, empty at first."""
+    empty = {"weekday": weekday, "hour": hour, "receipts": 0, "visitors": 0, "counted": False}
+    return cells.setdefault((weekday, hour), empty)
 
 
 def _summed(rows: QuerySet, fields: Sequence[str], **sums: Any) -> Iterable[Row]:
@@ -97,6 +134,12 @@ class RawFacts:
 
     def sales_and_traffic(self, store_ids, period, fields):
         return self.sales(store_ids, period, None, fields), self.traffic(store_ids, period, fields)
+
+    def weekday_hours(self, store_ids, period) -> list[Row]:
+        return weekday_hours_of(self, store_ids, period)
+
+    def service(self, store_ids, period, seller_id, fields) -> list[Row]:
+        return _raw_service(store_ids, period, seller_id, fields)
 
     def seller_hours(self, store_ids, period, seller_id, field) -> QuerySet:
         receipts = Receipt.objects.filter(**_window(store_ids, period), seller__isnull=False)
@@ -160,6 +203,44 @@ class Rollups:
         rows = table.objects.filter(**_window(store_ids, period), intervals__gt=0)
         return _summed(rows, fields, visitors=Coalesce(Sum("visitors"), 0))
 
+    def weekday_hours(self, store_ids, period) -> list[Row]:
+        """Whole calendar months from the month × weekday × hour rollup (84 rows a store-month),
+        the days before the first and after the last whole month from the store-hours."""
+        first, after = _whole_months(period)
+        if first >= after:
+            return weekday_hours_of(self, store_ids, period)
+        months = StoreMonthHour.objects.filter(
+            store_id__in=store_ids, month__gte=first, month__lt=after
+        )
+        summed = months.values("weekday", "hour").annotate(
+            receipts=Sum("receipts"), visitors=Sum("visitors"), intervals=Sum("intervals")
+        )
+        rows = [{**row, "counted": row.pop("intervals") > 0} for row in summed.order_by()]
+        # The days around the whole months (a period may start or end mid-month).
+        for start, end in ((period.start, first - timedelta(days=1)), (after, period.end)):
+            if start <= end:
+                rows += weekday_hours_of(self, store_ids, Period(start, end))
+        cells: dict[tuple[int, int], Row] = {}
+        for row in rows:
+            cell = _cell(cells, row["weekday"], row["hour"])
+            cell["receipts"] += row["receipts"]
+            cell["visitors"] += row["visitors"]
+            cell["counted"] |= row["counted"]
+        return list(cells.values())
+
+    def service(self, store_ids, period, seller_id, fields) -> Iterable[Row]:
+        if "hour" in fields:  # kept per day; by hour (the NPS API's `by=hour`) from the facts
+            return RAW_FACTS.service(store_ids, period, seller_id, fields)
+        rows = ServiceDay.objects.filter(**_window(store_ids, period))
+        if seller_id is not None:
+            rows = rows.filter(seller_id=seller_id)
+        sums = {
+            name: Coalesce(Sum(name), 0.0 if name.startswith("checklist_") else 0)
+            for name in SERVICE_MEASURES
+        }
+        hours = {name: how(name) for name, how in _HOURS.items()}
+        return _summed(rows, fields, **sums, **hours)
+
     def seller_hours(self, store_ids, period, seller_id, field) -> QuerySet:
         rows = SellerDay.objects.filter(**_window(store_ids, period), seller__isnull=False)
         if seller_id is not None:
@@ -169,6 +250,114 @@ class Rollups:
             .annotate(first=Min("first_hour"), last=Max("last_hour"))
             .order_by()
         )
+
+
+# What a service row holds besides its fields (cxm.rollups.models.ServiceDay).
+SERVICE_MEASURES = (
+    "consultations",
+    "converted_consultations",
+    "failed_consultations",
+    "checklists",
+    "checklist_earned",
+    "checklist_possible",
+    "positive_presses",
+    "negative_presses",
+    "neutral_presses",
+    "repeat_presses",
+    "promoters",
+    "passives",
+    "detractors",
+    "declined",
+)
+_HOURS = {"first_consultation_hour": Min, "last_consultation_hour": Max}
+
+
+def _service_facts() -> list[tuple[Any, dict[str, Any]]]:
+    """Each service fact's table and its measures, as the rollup refresh sums them."""
+    counted = Q(repeat=False)
+    answered = Q(declined=False)
+    return [
+        (
+            Consultation,
+            {
+                "consultations": Count("pk"),
+                "converted_consultations": Count("pk", filter=Q(converted=True)),
+                "failed_consultations": Count("pk", filter=Q(converted=False)),
+                "first_consultation_hour": Min("hour"),
+                "last_consultation_hour": Max("hour"),
+            },
+        ),
+        (
+            Checklist,
+            {
+                "checklists": Count("pk"),
+                "checklist_earned": Sum("earned"),
+                "checklist_possible": Sum("possible"),
+            },
+        ),
+        (
+            Press,
+            {
+                "positive_presses": Count("pk", filter=counted & Q(button__in=POSITIVE_BUTTONS)),
+                "negative_presses": Count("pk", filter=counted & Q(button__in=NEGATIVE_BUTTONS)),
+                "neutral_presses": Count("pk", filter=counted & Q(button=Button.NEUTRAL)),
+                "repeat_presses": Count("pk", filter=Q(repeat=True)),
+            },
+        ),
+        (
+            SurveyResponse,
+            {
+                "promoters": Count("pk", filter=answered & Q(nps__gte=9)),
+                "passives": Count("pk", filter=answered & Q(nps__gte=7, nps__lte=8)),
+                "detractors": Count("pk", filter=answered & Q(nps__lte=6)),
+                "declined": Count("pk", filter=Q(declined=True)),
+            },
+        ),
+    ]
+
+
+def _raw_service(store_ids, period, seller_id, fields) -> list[Row]:
+    """The four service facts summed each by `fields` and merged into one row per group."""
+    merged: dict[tuple, Row] = {}
+    for model, measures in _service_facts():
+        if "hour" in fields and model is Checklist:
+            continue  # a checklist has a time but no hour of its own: none by hour
+        rows = model.objects.filter(**_window(store_ids, period))
+        if seller_id is not None:
+            rows = rows.filter(seller_id=seller_id)
+        for row in _summed(rows, fields, **measures):
+            if not fields and not any(row.values()):
+                continue  # no fact at all: the lot is the empty row below
+            key = tuple(row[f] for f in fields)
+            if key not in merged:
+                merged[key] = {
+                    **dict(zip(fields, key, strict=True)),
+                    **dict.fromkeys(SERVICE_MEASURES, 0),
+                    **dict.fromkeys(_HOURS),
+                }
+            merged[key].update({name: row[name] or 0 for name in measures if name not in _HOURS})
+            merged[key].update({name: row[name] for name in measures if name in _HOURS})
+    if not fields and not merged:
+        return [_empty_service()]
+    return list(merged.values())
+
+
+def _empty_service() -> Row:
+    return {**dict.fromkeys(SERVICE_MEASURES, 0), **dict.fromkeys(_HOURS)}
+
+
+def _whole_months(period: Period) -> tuple[date, date]:
+    """The first day of the first whole calendar month in the period and the day after the
+    last one (the first not before the second: there is none)."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = _next_month(period.end)
+    if after - timedelta(days=1) != period.end:
+        after = period.end.replace(day=1)
+    return first, after
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 RAW_FACTS = RawFacts()

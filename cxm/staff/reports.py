@@ -6,9 +6,8 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from cxm.feedback.models import POSITIVE_BUTTONS, Press
 from cxm.metrics.composite import composite_scores
 from cxm.metrics.consultations import ActivityFigures
 from cxm.metrics.kpi import ratio
@@ -22,6 +21,7 @@ from cxm.reports.sales import (
     regrouper,
     sales_figures,
 )
+from cxm.reports.service import service_figures
 from cxm.rollups import sources
 from cxm.staff.kpi import kpi_choice
 from cxm.staff.matching import refresh_matches
@@ -56,27 +56,19 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     conversion, failed consultations, sales and % compliance."""
     by = by or "seller"
     _check_grouping(by)
-    regroup = regrouper(by)
-    activity: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    consultations = consultations_in(flt)  # matched once, read twice
-    for row in (
-        consultations.values(*group_fields(by))
-        .annotate(
-            n=Count("pk"),
-            n_converted=Count("pk", filter=Q(converted=True)),
-            n_failed=Count("pk", filter=Q(converted=False)),
-        )
-        .order_by()
-    ):
-        acc = activity[regroup(row)]
-        acc[0] += row["n"]
-        acc[1] += row["n_converted"]
-        acc[2] += row["n_failed"]
+    # Consultations matched to receipts (and their rollup summed again) before reading it.
+    refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)
+    service = service_figures(flt, by)
+    activity = {
+        key: (row["consultations"], row["converted_consultations"], row["failed_consultations"])
+        for key, row in service.items()
+        if row["consultations"]
+    }
     sales = sales_figures(flt, by)
     seller_level = "seller" in parts_of(by) or flt.seller_id() is not None
-    traffic = _shift_traffic(flt, by, consultations) if seller_level else None
+    traffic = _shift_traffic(flt, by) if seller_level else None
     compliance = _compliance_by(flt, by)
-    likes = _likes_by(flt, by)
+    likes = {key: row["positive_presses"] for key, row in service.items()}
     rows = []
     for key in sorted(set(activity) | set(sales), key=lambda k: (k[0] is None, list(map(str, k)))):
         if key[0] is None:
@@ -112,25 +104,6 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     }
 
 
-def _likes_by(flt: ReportFilter, by: str) -> dict[tuple, int]:
-    """Positive presses of the feedback terminal (Like-Index numerator), repeats excluded."""
-    regroup = regrouper(by)
-    presses = Press.objects.filter(
-        store_id__in=flt.store_ids(),
-        day__gte=flt.period.start,
-        day__lte=flt.period.end,
-        repeat=False,
-        button__in=POSITIVE_BUTTONS,
-    )
-    seller_id = flt.seller_id()
-    if seller_id is not None:
-        presses = presses.filter(seller_id=seller_id)
-    totals: dict[tuple, int] = defaultdict(int)
-    for row in presses.values(*group_fields(by)).annotate(n=Count("pk")).order_by():
-        totals[regroup(row)] += row["n"]
-    return totals
-
-
 def _key_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -140,9 +113,7 @@ def _store_traffic(sales: dict, key: tuple) -> int | None:
     return figures.traffic if figures is not None else None
 
 
-def _shift_traffic(
-    flt: ReportFilter, by: str, consultations: QuerySet[Consultation]
-) -> dict[tuple, int]:
+def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
     """A seller's traffic is the visitors of the store's hours they worked, taken as the
     hours from their first to their last consultation or receipt of each day (shift plans
     are not imported; a seller without a consultation all afternoon is still on shift)."""
@@ -150,9 +121,11 @@ def _shift_traffic(
     fields = dict.fromkeys([*group_fields(by), "store_id", "day"])
     source = sources.current()
     spans: dict[tuple[tuple, int, date], tuple[int, int]] = {}
-    consultation_hours = (
-        consultations.values(*fields).annotate(first=Min("hour"), last=Max("hour"))
-    ).order_by()
+    consultation_hours = [
+        {**row, "first": row["first_consultation_hour"], "last": row["last_consultation_hour"]}
+        for row in source.service(flt.store_ids(), flt.period, flt.seller_id(), list(fields))
+        if row["consultations"]
+    ]
     # The receipts' hours grouped by the grouping's first field (the day is always there).
     receipt_hours = source.seller_hours(
         flt.store_ids(), flt.period, flt.seller_id(), group_fields(by)[0]
@@ -183,19 +156,11 @@ def checklists_in(flt: ReportFilter) -> QuerySet[Checklist]:
 
 def _compliance_by(flt: ReportFilter, by: str) -> dict[tuple, tuple[float | None, int]]:
     """(compliance, checklists) per group: Σ earned / Σ possible, pooled over checklists."""
-    regroup = regrouper(by)
-    sums: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
-    for row in (
-        checklists_in(flt)
-        .values(*group_fields(by))
-        .annotate(earned=Sum("earned"), possible=Sum("possible"), n=Count("pk"))
-        .order_by()
-    ):
-        acc = sums[regroup(row)]
-        acc[0] += row["earned"] or 0.0
-        acc[1] += row["possible"] or 0.0
-        acc[2] += row["n"]
-    return {key: (ratio(e, p), int(n)) for key, (e, p, n) in sums.items()}
+    return {
+        key: (ratio(row["checklist_earned"], row["checklist_possible"]), row["checklists"])
+        for key, row in service_figures(flt, by).items()
+        if row["checklists"]
+    }
 
 
 def failures_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:

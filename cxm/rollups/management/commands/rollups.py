@@ -5,14 +5,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from cxm.org.models import Store
-from cxm.rollups.models import SellerDay, StoreDay, StoreHour
-from cxm.rollups.refresh import rebuild
-
-TABLES = (StoreDay, StoreHour, SellerDay)
+from cxm.rollups.refresh import ROLLUP_TABLES, rebuild
 
 
 class Command(BaseCommand):
-    help = "Rebuild the rollups the dashboards read from the receipts and visitor counts."
+    help = "Rebuild the rollups the dashboards and reports read from the facts."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["rebuild"])
@@ -46,7 +43,7 @@ class Command(BaseCommand):
 
 def _rows(store_ids: list[int] | None) -> set[tuple]:
     rows = set()
-    for model in TABLES:
+    for model in ROLLUP_TABLES:
         queryset = model.objects.all()
         if store_ids is not None:
             queryset = queryset.filter(store_id__in=store_ids)
