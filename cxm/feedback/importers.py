@@ -22,6 +22,7 @@ from cxm.feedback.models import (
 from cxm.imports import fields
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Seller, Store
+from cxm.rollups.refresh import SERVICE, refresh_store_days
 from cxm.sales.models import Receipt
 
 MAX_COMMENT = 1000
@@ -168,6 +169,7 @@ def _write_presses(
     _flag_repeats(fresh, interval)
     with transaction.atomic():
         Press.objects.bulk_create(fresh)
+        refresh_store_days({(r.store.pk, r.day) for r in fresh}, frozenset({SERVICE}))
     result.accepted += len(fresh)
 
 
@@ -178,6 +180,7 @@ def _write_one_press(chain: Chain, row: Press, interval: timedelta, result: Impo
     try:
         with transaction.atomic():
             Press.objects.bulk_create([row])
+            refresh_store_days([(row.store.pk, row.day)], frozenset({SERVICE}))
     except IntegrityError:
         if not Press.objects.filter(chain=chain, external_id=row.external_id).exists():
             raise
@@ -301,6 +304,7 @@ def insert_survey_answer(row: SurveyResponse) -> bool:
     try:
         with transaction.atomic():
             SurveyResponse.objects.bulk_create([row])
+            refresh_store_days([(row.store_id, row.day)], frozenset({SERVICE}))
     except IntegrityError:
         taken = SurveyResponse.objects.filter(chain_id=row.chain_id, external_id=row.external_id)
         if row.receipt_id is not None:
@@ -395,6 +399,7 @@ def _write_responses(
         fresh.append(row)
     with transaction.atomic():
         SurveyResponse.objects.bulk_create(fresh)
+        refresh_store_days({(r.store.pk, r.day) for r in fresh}, frozenset({SERVICE}))
     result.accepted += len(fresh)
 
 

@@ -21,6 +21,7 @@ from cxm.imports.bulk import insert_objects
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
+from cxm.rollups.refresh import SERVICE, refresh_store_days
 from cxm.staff.matching import refresh_matches
 from cxm.staff.models import (
     Checklist,
@@ -232,6 +233,7 @@ def import_checklists(
                 for answer in answers:
                     answer.checklist_id = checklist.pk
             ChecklistAnswer.objects.bulk_create([a for _, answers in fresh for a in answers])
+            refresh_store_days({(c.store_id, c.day) for c, _ in fresh}, frozenset({SERVICE}))
         result.accepted += len(fresh)
 
     return run_in_batches("checklists", records, settings.CXM_IMPORT_BATCH, handle)

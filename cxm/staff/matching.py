@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cxm.imports.bulk import update_rows
 from cxm.metrics.consultations import match_consultations, match_consultations_by_store
+from cxm.rollups.refresh import SERVICE, refresh_store_days
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Consultation, MatchState
 
@@ -40,6 +41,7 @@ def refresh_matches(store_ids: list[int], first: date, last: date) -> int:
         return 0
     with transaction.atomic():
         _match(stale)
+        refresh_store_days(stale, frozenset({SERVICE}))  # their outcomes in the rollup
         MatchState.objects.filter(
             store_id__in={s for s, _ in stale}, day__in={d for _, d in stale}
         ).delete()
