@@ -34,15 +34,10 @@ from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index
 from cxm.org.models import Store
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import group_fields, key_row, regrouper, sales_figures
+from cxm.reports.service import service_figures
 from cxm.staff.models import Consultation
 
-_ANSWERED = Q(declined=False)
-_SURVEY_COUNTS = {
-    "promoters": Count("pk", filter=_ANSWERED & Q(nps__gte=9)),
-    "passives": Count("pk", filter=_ANSWERED & Q(nps__gte=7, nps__lte=8)),
-    "detractors": Count("pk", filter=_ANSWERED & Q(nps__lte=6)),
-    "declined": Count("pk", filter=Q(declined=True)),
-}
+_SURVEY_COUNTS = ("promoters", "passives", "detractors", "declined")
 
 
 def setup_of(flt: ReportFilter) -> FeedbackSetup:
@@ -83,7 +78,15 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def survey_counts(flt: ReportFilter, by: str | None) -> dict[tuple, dict[str, int]]:
-    return _grouped(_window(SurveyResponse, flt), by, _SURVEY_COUNTS)
+    """Promoters, passives, detractors and declines per group (only groups with an answer),
+    from the service rollup (cxm.reports.service) — the NPS page reads no survey answer."""
+    counts = {
+        key: {name: figures[name] for name in _SURVEY_COUNTS}
+        for key, figures in service_figures(flt, by).items()
+    }
+    if by is None:
+        return counts
+    return {key: row for key, row in counts.items() if any(row.values())}
 
 
 def nps_figures(counts: dict[str, int], receipts: int, min_n: int) -> dict[str, Any]:
