@@ -59,7 +59,8 @@ def main() -> None:
     results = []
     for scale in args.scales:
         name = f"bench_scale_{scale}x"
-        _create_database(args.url, name)
+        if not args.reuse:
+            _create_database(args.url, name)
         child = [sys.executable, __file__, "--one-scale", str(scale), *sys.argv[1:]]
         env = dict(os.environ, CXM_DATABASE_URL=f"{args.url}/{name}", CXM_LOG_LEVEL="ERROR")
         env.setdefault("CXM_DATA_DIR", "/tmp/cxm-bench-scale")
@@ -69,9 +70,10 @@ def main() -> None:
         if done.returncode:
             raise SystemExit(f"scale {scale}× failed")
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        if not args.keep:
+        if not (args.keep or args.build_only):
             _drop_database(args.url, name)
-    report(results, args)
+    if not args.build_only:
+        report(results, args)
 
 
 def _arguments() -> argparse.Namespace:
@@ -84,6 +86,16 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=20, help="per dashboard, from rollups")
     parser.add_argument("--raw-requests", type=int, default=3, help="per dashboard, from facts")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="fill the history and build the rollups, keep the database, measure nothing",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on the database a --build-only run left (each run imports one more day)",
+    )
     parser.add_argument("--one-scale", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -120,15 +132,46 @@ def run_scale(args: argparse.Namespace) -> dict:
     days = args.base_days * args.one_scale
     first = date(2026, 1, 1)
     out: dict = {"scale": args.one_scale, "stores": args.stores, "days": days}
-    chain, user = _chain(args.stores)
-    out.update(_fill_history(args, first, days))
-    out.update(_build_rollups())
+    if args.reuse:
+        chain, user, days = _built_chain(first)
+        out.update(days=days, **json.loads(_BUILT.read_text())[str(args.one_scale)])
+    else:
+        chain, user = _chain(args.stores)
+        out.update(_fill_history(args, first, days))
+        out.update(_build_rollups())
+        _remember_build(args.one_scale, out)
+    _fill_service(args, chain, first, days)
+    if args.build_only:
+        return out
     new_day = first + timedelta(days=days)
     out.update(_ingest_one_day(args, chain, new_day))
     out.update(_dashboards(args, user, new_day, days + 1))
     out["plans"] = _plans(user, new_day)
     out.update(_sizes())
     return out
+
+
+# what a --build-only run measured, for the --reuse runs that follow
+_BUILT = Path("/tmp/cxm-bench-scale-built.json")
+
+
+def _remember_build(scale: int, out: dict) -> None:
+    built = json.loads(_BUILT.read_text()) if _BUILT.exists() else {}
+    built[str(scale)] = {k: out[k] for k in ("receipts", "fill_s", "store_days", "rollup_build_s")}
+    _BUILT.write_text(json.dumps(built))
+
+
+def _built_chain(first: date):
+    """The chain, its director and the days of history a --build-only run left; the days
+    imported by earlier --reuse runs count as history."""
+    from django.contrib.auth import get_user_model
+
+    from cxm.org.services import default_chain
+    from cxm.sales.models import Receipt
+
+    last = Receipt.objects.order_by("-day").values_list("day", flat=True).first()
+    user = get_user_model().objects.get(username="bench-director")
+    return default_chain(), user, (last - first).days + 1
 
 
 def _log(message: str) -> None:
@@ -171,12 +214,12 @@ def _chain(stores: int):
 
 
 _BENCH_TABLES = """
-CREATE TEMP TABLE bench_store AS
+CREATE TEMP TABLE IF NOT EXISTS bench_store AS
 SELECT s.id AS store_id, s.timezone AS tz,
        0.5 + ((s.id * 7919) % 101) / 100.0 AS factor,
        '99990789' || lpad(s.id::text, 8, '0') AS fn
 FROM org_store s;
-CREATE TEMP TABLE bench_seller AS
+CREATE TEMP TABLE IF NOT EXISTS bench_seller AS
 SELECT store_id, (row_number() OVER (PARTITION BY store_id ORDER BY id) - 1)::int AS k,
        id AS seller_id
 FROM org_seller;
@@ -254,6 +297,90 @@ def _fill_history(args, first: date, days: int) -> dict:
     receipts = Receipt.objects.count()
     _log(f"{receipts} receipts in {seconds:.0f} s")
     return {"receipts": receipts, "fill_s": seconds}
+
+
+# Per store-day ≈ per_day/13 terminal presses (one in ten a repeat) on two terminals, per_day/45
+# survey answers (one in five declined, no receipt tied) and a mystery-shopper checklist every
+# third day — of a random seller of the store (presses and answers: one in seven of none).
+_PRESSES = """
+INSERT INTO feedback_press (chain_id, external_id, store_id, seller_id, terminal, at, day, hour,
+    button, question, reason, repeat)
+SELECT %(chain)s, 'bp' || nextval('bench_fd'), g.store_id, bs.seller_id, g.terminal,
+       (g.day + make_interval(hours => g.hour, mins => g.minute)) AT TIME ZONE g.tz, g.day,
+       g.hour, (ARRAY['excellent', 'good', 'neutral', 'poor', 'bad', 'like', 'dislike'])[g.b],
+       '', '', g.u < 0.1
+FROM (
+    SELECT st.store_id, st.tz, d::date AS day, 10 + floor(random() * 12)::int AS hour,
+           floor(random() * 60)::int AS minute, floor(random() * 7)::int AS k,
+           1 + floor(random() * 7)::int AS b, random() AS u,
+           CASE WHEN random() < 0.5 THEN 'A' ELSE 'B' END AS terminal
+    FROM bench_store st
+    CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
+    CROSS JOIN generate_series(1, (st.factor * %(per_day)s / 13)::int) AS n
+) AS g
+LEFT JOIN bench_seller bs ON bs.store_id = g.store_id AND bs.k = g.k
+"""
+_ANSWERS = """
+INSERT INTO feedback_surveyresponse (chain_id, external_id, store_id, seller_id, receipt_id,
+    at, day, hour, channel, declined, nps, answers, comment, contact, contact_consent,
+    review_invited)
+SELECT %(chain)s, 'ba' || nextval('bench_fd'), g.store_id, bs.seller_id, NULL,
+       (g.day + make_interval(hours => g.hour, mins => g.minute)) AT TIME ZONE g.tz, g.day,
+       g.hour, 'qr', g.u < 0.2, CASE WHEN g.u < 0.2 THEN NULL ELSE g.nps END, '{}', '', '',
+       false, false
+FROM (
+    SELECT st.store_id, st.tz, d::date AS day, 10 + floor(random() * 12)::int AS hour,
+           floor(random() * 60)::int AS minute, floor(random() * 7)::int AS k, random() AS u,
+           LEAST(10, floor(random() * 6)::int + floor(random() * 6)::int) AS nps
+    FROM bench_store st
+    CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
+    CROSS JOIN generate_series(1, (st.factor * %(per_day)s / 45)::int) AS n
+) AS g
+LEFT JOIN bench_seller bs ON bs.store_id = g.store_id AND bs.k = g.k
+"""
+_CHECKLISTS = """
+INSERT INTO staff_checklist (chain_id, code, store_id, seller_id, at, day, template_id,
+    evaluator, source, earned, possible, critical_failed)
+SELECT %(chain)s, 'bc' || nextval('bench_fd'), st.store_id, bs.seller_id,
+       (d::date + interval '15 hours') AT TIME ZONE st.tz, d::date, %(template)s, '', 'visit',
+       floor(random() * 9), 8, false
+FROM bench_store st
+CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '3 days') AS d
+JOIN bench_seller bs ON bs.store_id = st.store_id AND bs.k = st.store_id %% 6
+"""
+
+
+def _fill_service(args, chain, first: date, days: int) -> None:
+    """Presses, survey answers and checklists for the history (once: a database that has
+    presses keeps them), and their service rollup summed."""
+    from django.db import connection, transaction
+
+    from cxm.feedback.models import Press
+    from cxm.rollups.refresh import SERVICE, refresh_store_days, store_days_of_facts
+    from cxm.staff.services import define_template
+
+    if Press.objects.exists():
+        return
+    template = define_template(
+        chain, "bench", "Стандарт", [{"code": "greet", "factor": "Приветствие", "points": 8}]
+    )
+    params = {
+        "chain": chain.pk,
+        "template": template.pk,
+        "first": first,
+        "last": first + timedelta(days=days - 1),
+        "per_day": args.receipts_per_day,
+    }
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_BENCH_TABLES)
+        for sql in (_PRESSES, _ANSWERS, _CHECKLISTS):
+            cursor.execute(sql, params)
+        cursor.execute("ANALYZE")
+    _log(f"service facts in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    refresh_store_days(store_days_of_facts(), frozenset({SERVICE}))
+    _log(f"service rollup in {time.perf_counter() - started:.0f} s")
 
 
 def _drop_indexes(tables: list[str]) -> list[str]:
@@ -389,12 +516,18 @@ def _scan_lines(cursor) -> list[str]:
     ]
 
 
-def _endpoints(first_store: str) -> dict[str, str]:
+def _endpoints(first_store: str) -> dict[str, tuple[str, bool]]:
+    """Each measured request and whether it is also asked over the whole history."""
     return {
-        "chain page": "/?{period}&format=json",
-        "store page": f"/?{{period}}&store={first_store}&format=json",
-        "chain API": "/api/v1/reports/kpi?{period}",
-        "store API": f"/api/v1/reports/kpi?{{period}}&store={first_store}",
+        "chain page": ("/?{period}&format=json", True),
+        "store page": (f"/?{{period}}&store={first_store}&format=json", True),
+        "chain API": ("/api/v1/reports/kpi?{period}", True),
+        "store API": (f"/api/v1/reports/kpi?{{period}}&store={first_store}", True),
+        "NPS API": ("/api/v1/reports/nps?{period}&by=store", False),
+        "store NPS API": (f"/api/v1/reports/nps?{{period}}&store={first_store}&by=seller", False),
+        "ranking API": ("/api/v1/reports/sellers?{period}&by=seller", False),
+        "NPS page": ("/feedback/?{period}&format=json", False),
+        "ranking page": ("/staff/sellers/?{period}&format=json", False),
     }
 
 
@@ -414,7 +547,9 @@ def _dashboards(args, user, last: date, days: int) -> dict:
     timings, identical = {}, True
     for period_name, (start, end) in periods.items():
         period = f"from={start}&to={end}"
-        for name, path in _endpoints("S001").items():
+        for name, (path, over_history) in _endpoints("S001").items():
+            if period_name == "history" and not over_history:
+                continue
             url = path.format(period=period)
             client.get(url)  # warm: the session, the user, the plan cache
             fast = [_timed(client, url) for _ in range(args.requests)]
@@ -422,14 +557,49 @@ def _dashboards(args, user, last: date, days: int) -> dict:
                 slow = [_timed(client, url) for _ in range(args.raw_requests)]
             same = all(body == fast[0][1] for _, body in fast + slow)
             identical &= same
-            timings[f"{name}, {period_name}"] = {
-                "rollups_p50_ms": _percentile([t for t, _ in fast], 50),
-                "rollups_p95_ms": _percentile([t for t, _ in fast], 95),
-                "raw_p95_ms": _percentile([t for t, _ in slow], 95),
-                "identical": same,
-            }
+            timings[f"{name}, {period_name}"] = _summary(fast, slow, same)
+            _log(f"{name}, {period_name}: {timings[f'{name}, {period_name}']}")
+        for name, store in (("chain figures", None), ("store figures", "S001")):
+            fast, slow = _figure_timings(args, user, start, end, store)
+            timings[f"{name}, {period_name}"] = _summary(fast, slow, True)
             _log(f"{name}, {period_name}: {timings[f'{name}, {period_name}']}")
     return {"dashboards": timings, "identical": identical}
+
+
+def _summary(fast: list, slow: list, same: bool) -> dict:
+    return {
+        "rollups_p50_ms": _percentile([t for t, _ in fast], 50),
+        "rollups_p95_ms": _percentile([t for t, _ in fast], 95),
+        "raw_p95_ms": _percentile([t for t, _ in slow], 95),
+        "identical": same,
+    }
+
+
+def _figure_timings(args, user, start: date, end: date, store: str | None):
+    """The dashboard's figures alone — `dashboard_data` without the request around it
+    (session, scope, JSON): what the rollups can speed up."""
+    from django.http import QueryDict
+
+    from cxm.dashboard.filters import parse_query
+    from cxm.dashboard.pages import dashboard_data
+    from cxm.org.scope import scope_for
+    from cxm.rollups.sources import RAW_FACTS, reading
+
+    params = QueryDict(mutable=True)
+    params.update({"from": str(start), "to": str(end), **({"store": store} if store else {})})
+    scope = scope_for(user)
+
+    def timed() -> tuple[float, None]:
+        query = parse_query(params, scope, end)  # a fresh filter: nothing memoised
+        started = time.perf_counter()
+        dashboard_data(query)
+        return (time.perf_counter() - started) * 1000, None
+
+    timed()
+    fast = [timed() for _ in range(args.requests)]
+    with reading(RAW_FACTS):
+        slow = [timed() for _ in range(args.raw_requests)]
+    return fast, slow
 
 
 def _timed(client, url: str) -> tuple[float, bytes]:
