@@ -10,7 +10,8 @@ from cxm.feedback.survey import receipt_link
 from cxm.feedback.tell import tell_token
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
-from cxm.incidents.models import Delivery, Event, Incident
+from cxm.incidents.models import Delivery, Event, Incident, Rule
+from cxm.incidents.rules import ensure_default_rules
 from cxm.incidents.services import evaluate_chain, visible_incidents
 from cxm.org.models import Store
 from cxm.sales.models import Receipt
@@ -69,6 +70,18 @@ def test_the_message_opens_an_incident_for_the_store(client, sold, personas):
     client.force_login(personas["manager"])
     assert "NPS 3" in client.get("/incidents/").content.decode()
     assert SurveyResponse.objects.get().store_told_at is not None
+
+
+def test_the_message_reaches_the_store_even_with_the_detractor_rule_off(client, sold, personas):
+    """Kept on purpose (docs/feedback.md): switching the rule off stops incidents from scores
+    alone; a message the customer wrote because the page promised the store would read it is
+    not a score."""
+    ensure_default_rules(sold.store.chain)
+    Rule.objects.filter(code="detractor").update(enabled=False)
+    assert tell(client, answer(client, sold), message="Не перезвонили").status_code == 200
+    incident = Incident.objects.get()
+    assert incident.rule.code == "detractor" and not incident.rule.enabled
+    assert incident.owner == personas["manager"] and incident.detail == "Не перезвонили"
 
 
 def test_a_contact_is_kept_only_with_consent(client, sold):
