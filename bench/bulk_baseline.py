@@ -1,35 +1,36 @@
-"""The baseline of bench/import_receipts.py: the same receipt and item rows written with
-the database driver's own bulk path (SQLite executemany, PostgreSQL COPY), skipping
-everything CXM adds (validation, seller and duplicate lookups, categories). It decodes with
-orjson, as the import does: the comparison is of what each does with the decoded rows."""
+"""The baseline of bench/import_receipts.py: the same rows written with the database driver's
+own bulk path (SQLite executemany in one transaction, PostgreSQL COPY), skipping everything
+CXM adds (validation, store, seller and duplicate lookups, categories, repeat presses, the
+rollups and the sales-failure matching). It decodes with orjson, as the import does: the
+comparison is of what each does with the decoded records.
+
+    CXM_DATABASE_URL=… python bench/bulk_baseline.py KIND FILE   (prints the seconds)
+"""
 
 import os
 import sqlite3
+import sys
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import orjson
 
-RECEIPT_COLUMNS = (
-    "id, store_id, seller_id, fiscal_drive_number, fiscal_document_number, fiscal_sign, "
-    "kkt_reg_id, document_code, operation_type, at, day, hour, total, cash, ecash, units, "
-    "operator, operator_inn"
-)
-ITEM_COLUMNS = "receipt_id, position, name, price, quantity, sum, category_id"
+Row = tuple
+Lookups = dict[str, dict]
 
 
-def rows(path: str, registers: dict[str, tuple[int, ZoneInfo]]):
-    receipt_id = 0
-    with open(path, "rb") as fh:
-        for line in fh:
-            r = orjson.loads(line)
-            receipt_id += 1
-            store_id, tz = registers[r["kktRegId"].strip()]
-            local = datetime.fromisoformat(r["dateTime"]).replace(tzinfo=tz)
-            units = sum(Decimal(str(i["quantity"])) for i in r["items"])
-            receipt = (
+def receipt_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
+    registers = lookups["registers"]
+    for receipt_id, r in enumerate(records(path), start=1):
+        store_id, tz = registers[r["kktRegId"].strip()]
+        local = datetime.fromisoformat(r["dateTime"]).replace(tzinfo=tz)
+        units = sum(Decimal(str(i["quantity"])) for i in r["items"])
+        yield (
+            "sales_receipt",
+            (
                 receipt_id,
                 store_id,
                 None,
@@ -48,71 +49,192 @@ def rows(path: str, registers: dict[str, tuple[int, ZoneInfo]]):
                 units,
                 r["operator"],
                 r.get("operatorInn", ""),
+            ),
+        )
+        for n, i in enumerate(r["items"]):
+            yield (
+                "sales_receiptitem",
+                (receipt_id, n, i["name"], i["price"], Decimal(str(i["quantity"])), i["sum"], None),
             )
-            items = [
-                (receipt_id, n, i["name"], i["price"], Decimal(str(i["quantity"])), i["sum"], None)
-                for n, i in enumerate(r["items"])
-            ]
-            yield receipt, items
 
 
-def load_sqlite(path: str, db: str) -> None:
-    conn = sqlite3.connect(db)
-    registers = {
-        reg: (store, ZoneInfo(tz))
-        for reg, store, tz in conn.execute(
-            "SELECT kkt_reg_id, store_id, timezone FROM org_register "
-            "JOIN org_store ON org_store.id = store_id"
-        )
-    }
-    receipts, items = [], []
-    for receipt, lines in rows(path, registers):
-        receipt = (
-            receipt[:9]
-            + (receipt[9].isoformat(), receipt[10].isoformat())
-            + receipt[11:15]
-            + (str(receipt[15]),)
-            + receipt[16:]
-        )
-        receipts.append(receipt)
-        items.extend(line[:4] + (str(line[4]),) + line[5:] for line in lines)
-    with conn:
-        conn.executemany(
-            f"INSERT INTO sales_receipt ({RECEIPT_COLUMNS}) VALUES ({', '.join('?' * 18)})",
-            receipts,
-        )
-        conn.executemany(
-            f"INSERT INTO sales_receiptitem ({ITEM_COLUMNS}) VALUES ({', '.join('?' * 7)})", items
+def traffic_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
+    stores = lookups["stores"]
+    for r in records(path):
+        store_id, tz = stores[r["store"]]
+        start = datetime.fromisoformat(r["start"])
+        local = start.astimezone(tz)
+        yield (
+            "traffic_visitorcount",
+            (
+                store_id,
+                start.astimezone(UTC),
+                r["minutes"],
+                r["visitors_in"],
+                r.get("visitors_out", r["visitors_in"]),
+                local.date(),
+                local.hour,
+            ),
         )
 
 
-def load_postgres(path: str, url: str) -> None:
-    import psycopg
+def consultation_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
+    stores, sellers, chain = lookups["stores"], lookups["sellers"], lookups["chain"]
+    for r in records(path):
+        store_id, tz = stores[r["store"]]
+        started = datetime.fromisoformat(r["started_at"])
+        started = started if started.tzinfo else started.replace(tzinfo=tz)
+        ended = r.get("ended_at")
+        ended = datetime.fromisoformat(ended).astimezone(UTC) if ended else None
+        local = started.astimezone(tz)
+        yield (
+            "staff_consultation",
+            (
+                chain,
+                r["id"],
+                store_id,
+                sellers[r["seller"]],
+                started.astimezone(UTC),
+                ended,
+                local.date(),
+                local.hour,
+                False,
+            ),
+        )
 
-    with psycopg.connect(url) as conn:
-        registers = {
+
+def press_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
+    stores, sellers, chain = lookups["stores"], lookups["sellers"], lookups["chain"]
+    for r in records(path):
+        store_id, tz = stores[r["store"]]
+        at = datetime.fromisoformat(r["at"])
+        at = at if at.tzinfo else at.replace(tzinfo=tz)
+        local = at.astimezone(tz)
+        seller = r.get("seller")
+        yield (
+            "feedback_press",
+            (
+                chain,
+                r["id"],
+                store_id,
+                sellers[seller] if seller else None,
+                r.get("terminal", ""),
+                at.astimezone(UTC),
+                local.date(),
+                local.hour,
+                r["button"],
+                r.get("question", ""),
+                r.get("reason", ""),
+                False,
+            ),
+        )
+
+
+COLUMNS = {
+    "sales_receipt": "id, store_id, seller_id, fiscal_drive_number, fiscal_document_number, "
+    "fiscal_sign, kkt_reg_id, document_code, operation_type, at, day, hour, total, cash, ecash, "
+    "units, operator, operator_inn",
+    "sales_receiptitem": "receipt_id, position, name, price, quantity, sum, category_id",
+    "traffic_visitorcount": "store_id, start, minutes, visitors_in, visitors_out, day, hour",
+    "staff_consultation": "chain_id, code, store_id, seller_id, started_at, ended_at, day, hour, "
+    "queued_for_review",
+    "feedback_press": "chain_id, external_id, store_id, seller_id, terminal, at, day, hour, "
+    "button, question, reason, repeat",
+}
+# Columns SQLite gets as text (dates, times, decimals), by position in the rows above.
+AS_TEXT = {
+    "sales_receipt": (9, 10, 15),
+    "sales_receiptitem": (4,),
+    "traffic_visitorcount": (1, 5),
+    "staff_consultation": (4, 5, 6),
+    "feedback_press": (5, 6),
+}
+ROWS: dict[str, Callable[[str, Lookups], Iterator[tuple[str, Row]]]] = {
+    "receipts": receipt_rows,
+    "traffic": traffic_rows,
+    "consultations": consultation_rows,
+    "presses": press_rows,
+}
+
+
+def records(path: str) -> Iterator[dict]:
+    with open(path, "rb") as fh:
+        for line in fh:
+            yield orjson.loads(line)
+
+
+def lookups(execute: Callable[[str], list]) -> Lookups:
+    return {
+        "registers": {
             reg: (store, ZoneInfo(tz))
-            for reg, store, tz in conn.execute(
+            for reg, store, tz in execute(
                 "SELECT kkt_reg_id, store_id, timezone FROM org_register "
                 "JOIN org_store ON org_store.id = store_id"
             )
-        }
+        },
+        "stores": {
+            code: (pk, ZoneInfo(tz))
+            for pk, code, tz in execute("SELECT id, code, timezone FROM org_store")
+        },
+        "sellers": dict(execute("SELECT code, id FROM org_seller")),
+        "chain": execute("SELECT id FROM org_chain")[0][0],
+    }
+
+
+def sqlite_value(value):
+    """What Django stores on SQLite: UTC wall time and dates as text, decimals as text."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    return value if value is None else str(value)
+
+
+def load_sqlite(kind: str, path: str, db: str) -> None:
+    conn = sqlite3.connect(db)
+    found = lookups(lambda sql: conn.execute(sql).fetchall())
+    tables: dict[str, list] = {}
+    for table, row in ROWS[kind](path, found):
+        row = list(row)
+        for i in AS_TEXT[table]:
+            row[i] = sqlite_value(row[i])
+        tables.setdefault(table, []).append(tuple(row))  # a tuple of plain values: GC untracks it
+    with conn:
+        for table, rows in tables.items():
+            marks = ", ".join("?" * len(rows[0]))
+            conn.executemany(f"INSERT INTO {table} ({COLUMNS[table]}) VALUES ({marks})", rows)
+
+
+def load_postgres(kind: str, path: str, url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        found = lookups(lambda sql: conn.execute(sql).fetchall())
+        # Receipts first, then their lines, as the import writes them: one COPY a table.
+        later: dict[str, list] = {}
         with conn.cursor() as cur:
-            with cur.copy(f"COPY sales_receipt ({RECEIPT_COLUMNS}) FROM STDIN") as receipts_copy:
-                buffered = []
-                for receipt, lines in rows(path, registers):
-                    receipts_copy.write_row(receipt)
-                    buffered.extend(lines)
-            with cur.copy(f"COPY sales_receiptitem ({ITEM_COLUMNS}) FROM STDIN") as items_copy:
-                for line in buffered:
-                    items_copy.write_row(line)
+            rows = ROWS[kind](path, found)
+            first_table, first_row = next(rows)
+            with cur.copy(f"COPY {first_table} ({COLUMNS[first_table]}) FROM STDIN") as copy:
+                copy.write_row(first_row)
+                for table, row in rows:
+                    if table == first_table:
+                        copy.write_row(row)
+                    else:
+                        later.setdefault(table, []).append(row)
+            for table, buffered in later.items():
+                with cur.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
+                    for row in buffered:
+                        copy.write_row(row)
 
 
-def main(path: str) -> None:
+def main(kind: str, path: str) -> None:
     url = os.environ["CXM_DATABASE_URL"]
     started = time.perf_counter()
     if url.startswith("sqlite:///"):
-        load_sqlite(path, url.removeprefix("sqlite:///"))
+        load_sqlite(kind, path, url.removeprefix("sqlite:///"))
     else:
-        load_postgres(path, url)
+        load_postgres(kind, path, url)
     print(time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,11 +1,17 @@
-"""Benchmark: importing receipts (≈3 items each) from JSON Lines through `cxm import`,
-against the database's own bulk path for the same rows in the same run
-(SQLite: executemany; PostgreSQL: COPY). Prints receipts/s, peak memory and the ratio.
+"""Benchmark: importing contract files through `cxm import` — receipts (≈3 items each),
+traffic, consultations and presses — against the database's own bulk path for the same
+rows in the same run (SQLite: executemany; PostgreSQL: COPY; bench/bulk_baseline.py).
+Prints records/s, the ratio, peak memory and, for consultations, the sales-failure matching
+time per new store-day (it runs inside their import).
 
-    .venv/bin/python bench/import_receipts.py --receipts 1000000 --db sqlite postgres
+    .venv/bin/python bench/import_receipts.py --receipts 1000000 --db sqlite postgres \
+        --kinds receipts traffic consultations presses
 
-Each measured import runs in a fresh process on a fresh database, so peak RSS is the
-import's own. Medians over --repeat runs.
+Each measured import and each baseline runs in a fresh process on a fresh database (stores
+and sellers imported first; for consultations the receipts of the same days too, untimed),
+so peak RSS is the import's own. `command` is the whole `cxm import` after the interpreter
+started (Django's start-up included, about a second here: it loads the analysis libraries);
+`import` leaves the start-up out. Medians over --repeat runs.
 """
 
 import argparse
@@ -16,28 +22,48 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("receipts", "traffic", "consultations", "presses")
 
 
-def make_files(receipts: int, directory: Path) -> dict[str, Path]:
-    """Contract files from the simulator, cut at the wanted number of receipts."""
+def make_files(count: int, directory: Path, kinds: list[str]) -> dict[str, Path]:
+    """Contract files from the simulator: the first `count` records of each kind."""
     sys.path.insert(0, str(ROOT))
-    from cxm.demo.simulator import SimulationConfig, simulate_chain, write_contract_files
+    from cxm.demo.simulator import SimulationConfig, simulate_chain
+    from cxm.demo.simulator.feedback import VoiceGenerator
+    from cxm.demo.simulator.staff import StaffSimulation
 
-    stores = max(12, receipts // 20000)
+    # A store opens about 12 hours a day: enough stores that a year holds `count` intervals.
+    stores = max(12, count // 20000, count // 4000 if "traffic" in kinds else 0)
     chain = simulate_chain(SimulationConfig(stores=stores, days=365, seed=7))
-    paths = write_contract_files(chain, directory)
-    kept = directory / "receipts-cut.jsonl"
-    with paths["receipts"].open() as src, kept.open("w") as dst:
-        for n, line in enumerate(src):
-            if n == receipts:
-                break
-            dst.write(line)
-        else:
-            raise SystemExit(f"the simulator made only {n + 1} receipts; raise its size")
-    return {"stores": paths["stores"], "sellers": paths["sellers"], "receipts": kept}
+    voice = VoiceGenerator(chain.stores, chain.sellers, seed=7)
+    sources = {
+        "stores": iter(chain.stores),
+        "sellers": iter(chain.sellers),
+        "receipts": chain.iter_receipts(),
+        "traffic": chain.iter_traffic(),
+        "consultations": StaffSimulation(chain).iter_consultations(),
+        "presses": (r for kind, r in voice.records(chain.iter_receipts()) if kind == "presses"),
+    }
+    wanted = {"stores", "sellers", *kinds}
+    if "consultations" in kinds:
+        wanted.add("receipts")  # their sales-failure matching reads the receipts
+    paths = {}
+    for kind in sources:
+        if kind not in wanted:
+            continue
+        path = paths[kind] = directory / f"{kind}.jsonl"
+        written = 0
+        with path.open("w", encoding="utf-8") as out:
+            for record in islice(sources[kind], count):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+        if kind not in ("stores", "sellers") and written < count:
+            raise SystemExit(f"the simulator made only {written} {kind}; raise its size")
+    return paths
 
 
 def fresh_database(db: str, workdir: Path, tag: str) -> dict[str, str]:
@@ -66,41 +92,58 @@ def cxm(env: dict[str, str], *args: str) -> None:
     )
 
 
-def measure_import(db: str, files: dict[str, Path], workdir: Path, run: int) -> tuple[float, float]:
-    env = fresh_database(db, workdir, f"{db}-import-{run}")
+def prepared_database(db: str, kind: str, files: dict[str, Path], workdir: Path, tag: str):
+    env = fresh_database(db, workdir, tag)
     cxm(env, "import", "stores", str(files["stores"]))
     cxm(env, "import", "sellers", str(files["sellers"]))
-    code = (
-        "import resource, sys, time\n"
-        "from cxm.cli import main\n"
-        "t = time.perf_counter()\n"
-        "try:\n    main(['import', 'receipts', sys.argv[1]])\n"
-        "finally:\n"
-        "    print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        " file=sys.stderr)\n"
-    )
+    if kind == "consultations":
+        cxm(env, "import", "receipts", str(files["receipts"]))
+    return env
+
+
+# The child times Django's start-up and the command apart, and the sales-failure matching
+# that a consultation import runs (cxm.staff.importers.refresh_matches) on its own.
+CHILD = """
+import json, os, resource, sys, time
+t0 = time.perf_counter()
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
+import django
+django.setup()
+import cxm.staff.importers as staff
+from cxm.cli import main
+matching = {"seconds": 0.0, "store_days": 0}
+refresh = staff.refresh_matches
+def timed(*args):
+    t = time.perf_counter()
+    matched = refresh(*args)
+    matching["seconds"] += time.perf_counter() - t
+    matching["store_days"] += matched
+    return matched
+staff.refresh_matches = timed
+t1 = time.perf_counter()
+main(["import", sys.argv[1], sys.argv[2]])
+t2 = time.perf_counter()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"command": t2 - t0, "import": t2 - t1, "rss": rss, **matching}), file=sys.stderr)
+"""
+
+
+def measure_import(db: str, kind: str, files: dict[str, Path], workdir: Path, run: int) -> dict:
+    env = prepared_database(db, kind, files, workdir, f"{db}-{kind}-import-{run}")
     done = subprocess.run(
-        [sys.executable, "-c", code, str(files["receipts"])],
+        [sys.executable, "-c", CHILD, kind, str(files[kind])],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    seconds, rss_kb = done.stderr.strip().splitlines()[-1].split()
-    return float(seconds), int(rss_kb) / 1024
+    return json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def measure_baseline(db: str, files: dict[str, Path], workdir: Path, run: int) -> float:
-    """The same receipts and items decoded and written with the driver's bulk path only:
-    no validation, no store or seller lookup, no duplicate check, no categories."""
-    env = fresh_database(db, workdir, f"{db}-base-{run}")
-    cxm(env, "import", "stores", str(files["stores"]))
-    code = (
-        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
-        "import bulk_baseline; bulk_baseline.main(sys.argv[1])"
-    )
+def measure_baseline(db: str, kind: str, files: dict[str, Path], workdir: Path, run: int) -> float:
+    env = prepared_database(db, kind, files, workdir, f"{db}-{kind}-base-{run}")
     done = subprocess.run(
-        [sys.executable, "-c", code, str(files["receipts"])],
+        [sys.executable, str(ROOT / "bench" / "bulk_baseline.py"), kind, str(files[kind])],
         env=env,
         capture_output=True,
         text=True,
@@ -111,37 +154,51 @@ def measure_baseline(db: str, files: dict[str, Path], workdir: Path, run: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--receipts", type=int, default=1_000_000)
+    parser.add_argument("--receipts", type=int, default=1_000_000, help="records of each kind")
     parser.add_argument(
         "--db", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
     )
+    parser.add_argument("--kinds", nargs="+", default=["receipts"], choices=KINDS)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    n = args.receipts
     with tempfile.TemporaryDirectory(prefix="cxm-bench-") as tmp:
         workdir = Path(tmp)
-        files = make_files(args.receipts, workdir)
-        size = files["receipts"].stat().st_size / 2**20
-        print(f"{args.receipts} receipts, {size:.0f} MB of JSON Lines")
-        results = {}
+        files = make_files(n, workdir, args.kinds)
+        for kind in args.kinds:
+            print(f"{kind}: {n} records, {files[kind].stat().st_size / 2**20:.0f} MB of JSON Lines")
+        results: dict[str, dict] = {}
         for db in args.db:
-            imports = [measure_import(db, files, workdir, r) for r in range(args.repeat)]
-            bases = [measure_baseline(db, files, workdir, r) for r in range(args.repeat)]
-            t_import = statistics.median(s for s, _ in imports)
-            t_base = statistics.median(bases)
-            peak = max(m for _, m in imports)
-            results[db] = {
-                "import_receipts_per_s": round(args.receipts / t_import),
-                "baseline_receipts_per_s": round(args.receipts / t_base),
-                "ratio": round(t_base / t_import, 3),
-                "peak_rss_mb": round(peak),
-                "runs": args.repeat,
-            }
-            r = results[db]
-            print(
-                f"{db:9s} import {r['import_receipts_per_s']:>8,}/s   "
-                f"baseline {r['baseline_receipts_per_s']:>8,}/s   "
-                f"ratio {r['ratio']:.2f}   peak RSS {r['peak_rss_mb']} MB"
-            )
+            for kind in args.kinds:
+                imports = [measure_import(db, kind, files, workdir, r) for r in range(args.repeat)]
+                bases = [measure_baseline(db, kind, files, workdir, r) for r in range(args.repeat)]
+                t_command = statistics.median(i["command"] for i in imports)
+                t_import = statistics.median(i["import"] for i in imports)
+                t_base = statistics.median(bases)
+                r = results[f"{db} {kind}"] = {
+                    "command_per_s": round(n / t_command),
+                    "import_per_s": round(n / t_import),
+                    "baseline_per_s": round(n / t_base),
+                    "ratio_command": round(t_base / t_command, 3),
+                    "ratio_import": round(t_base / t_import, 3),
+                    "peak_rss_mb": round(max(i["rss"] for i in imports)),
+                    "runs": args.repeat,
+                }
+                line = (
+                    f"{db:9s} {kind:13s} command {r['command_per_s']:>8,}/s  "
+                    f"import {r['import_per_s']:>8,}/s  baseline {r['baseline_per_s']:>8,}/s  "
+                    f"ratio {r['ratio_command']:.2f} (without start-up {r['ratio_import']:.2f})  "
+                    f"peak RSS {r['peak_rss_mb']} MB"
+                )
+                if kind == "consultations":
+                    per_day = [1000 * i["seconds"] / max(i["store_days"], 1) for i in imports]
+                    r["matching_ms_per_store_day"] = round(statistics.median(per_day), 2)
+                    r["matched_store_days"] = imports[0]["store_days"]
+                    line += (
+                        f"  matching {r['matching_ms_per_store_day']} ms a new store-day "
+                        f"({r['matched_store_days']} store-days)"
+                    )
+                print(line, flush=True)
         print(json.dumps(results))
 
 
