@@ -2,9 +2,12 @@
 links): DESIGN.md §2, documented in docs/import-contract.md. Idempotent by `id` within the
 chain; each rejection names the record's position and field."""
 
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -20,10 +23,12 @@ from cxm.feedback.models import (
     SurveyResponse,
 )
 from cxm.imports import fields
+from cxm.imports.bulk import insert_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
-from cxm.org.models import Chain, Seller, Store
+from cxm.org.models import Chain, Store
 from cxm.rollups.refresh import SERVICE, refresh_store_days
 from cxm.sales.models import Receipt
+from cxm.staff.importers import EventDirectory
 
 MAX_COMMENT = 1000
 MAX_CONTACT = 200
@@ -44,40 +49,10 @@ def setup_for(chain: Chain) -> FeedbackSetup:
     return setup or FeedbackSetup(chain=chain)
 
 
-class _Directory:
-    """The chain's stores and sellers by code, for resolving records; each list is read only
-    when a record needs it (a terminal's push names neither, and comes many times a second)."""
-
-    def __init__(self, chain: Chain):
-        self.chain = chain
-        self._stores: dict[str, Store] | None = None
-        self._sellers: dict[str, tuple[int, int]] | None = None
-
-    def store(self, data: dict, default_store: Store | None) -> Store:
-        code = data.get("store")
-        if not code or (default_store is not None and str(code) == default_store.code):
-            store = default_store
-        else:
-            if self._stores is None:
-                self._stores = {s.code: s for s in Store.objects.filter(chain=self.chain)}
-            store = self._stores.get(str(code))
-        if store is None:
-            raise RecordError("store", f"unknown store {code!r}" if code else "is required")
-        return store
-
-    def seller(self, data: dict, store: Store) -> int | None:
-        code = fields.text(data, "seller", required=False, max_length=40)
-        if not code:
-            return None
-        if self._sellers is None:
-            rows = Seller.objects.filter(chain=self.chain).values_list("code", "pk", "store_id")
-            self._sellers = {code: (pk, store_id) for code, pk, store_id in rows}
-        if code not in self._sellers:
-            raise RecordError("seller", f"unknown seller {code!r}")
-        pk, store_id = self._sellers[code]
-        if store_id != store.pk:
-            raise RecordError("seller", f"seller {code!r} works in another store")
-        return pk
+def _seller_id(directory: EventDirectory, data: dict, store: Store) -> int | None:
+    """The seller the customer picked, if any: one of that store's sellers."""
+    seller = directory.seller(data, required=False, works_in=store)
+    return None if seller is None else seller.pk
 
 
 def _when(data: dict, store: Store) -> tuple[datetime, datetime]:
@@ -87,10 +62,16 @@ def _when(data: dict, store: Store) -> tuple[datetime, datetime]:
 
 def _choice(data: dict, name: str, choices: type, default: str | None = None) -> str:
     value = data.get(name) or default
-    if value not in choices.values:  # type: ignore[attr-defined]
+    if value not in _values_of(choices):
         allowed = "|".join(choices.values)  # type: ignore[attr-defined]
         raise RecordError(name, f"must be one of {allowed}, got {value!r}")
     return str(value)
+
+
+@cache
+def _values_of(choices: type) -> frozenset[str]:
+    # Django builds `choices.values` anew on every read: once per import field, not per press.
+    return frozenset(choices.values)  # type: ignore[attr-defined]
 
 
 def _boolean(data: dict, name: str) -> bool:
@@ -105,17 +86,68 @@ def _boolean(data: dict, name: str) -> bool:
 # presses ---------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _PressRow:
+    """A press as the import handles it. Plain slots: a model instance a record cost more
+    than writing the row."""
+
+    external_id: str
+    store_id: int
+    seller_id: int | None
+    terminal: str
+    at: datetime  # UTC
+    day: date  # the store's local day
+    hour: int
+    button: str
+    question: str
+    reason: str
+    repeat: bool = False
+
+    def row(self, chain: Chain) -> tuple:
+        """The values of PRESS_FIELDS."""
+        return (
+            chain.pk,
+            self.external_id,
+            self.store_id,
+            self.seller_id,
+            self.terminal,
+            self.at,
+            self.day,
+            self.hour,
+            self.button,
+            self.question,
+            self.reason,
+            self.repeat,
+        )
+
+
+PRESS_FIELDS = (
+    "chain",
+    "external_id",
+    "store",
+    "seller",
+    "terminal",
+    "at",
+    "day",
+    "hour",
+    "button",
+    "question",
+    "reason",
+    "repeat",
+)
+
+
 def import_presses(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
-    directory = _Directory(chain)
+    directory = EventDirectory(chain, default_store)
     interval = timedelta(seconds=setup_for(chain).press_repeat_seconds)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
-        rows: dict[str, Press] = {}
+        rows: dict[str, _PressRow] = {}
         for record in batch:
             try:
-                row = _press(chain, record.data, directory, default_store)
+                row = _press(record.data, directory)
             except RecordError as exc:
                 result.reject(record.position, exc.field, exc.message)
                 continue
@@ -128,31 +160,30 @@ def import_presses(
     return run_in_batches("presses", records, settings.CXM_IMPORT_BATCH, handle)
 
 
-def _press(chain: Chain, data: dict, directory: _Directory, default: Store | None) -> Press:
+def _press(data: dict, directory: EventDirectory) -> _PressRow:
     external_id = fields.text(data, "id", max_length=100)
-    store = directory.store(data, default)
+    store = directory.store(data)
     at, local = _when(data, store)
     button = _choice(data, "button", Button)
     reason = _choice(data, "reason", Reason) if data.get("reason") else ""
     if reason and button not in NEGATIVE_BUTTONS:
         raise RecordError("reason", "is asked only after a negative press")
-    return Press(
-        chain=chain,
-        external_id=external_id,
-        store=store,
-        seller_id=directory.seller(data, store),
-        terminal=fields.text(data, "terminal", required=False, max_length=100),
-        at=at,
-        day=local.date(),
-        hour=local.hour,
-        button=button,
-        question=fields.text(data, "question", required=False, max_length=100),
-        reason=reason,
+    return _PressRow(
+        external_id,
+        store.pk,
+        _seller_id(directory, data, store),
+        fields.text(data, "terminal", required=False, max_length=100),
+        at,
+        local.date(),
+        local.hour,
+        button,
+        fields.text(data, "question", required=False, max_length=100),
+        reason,
     )
 
 
 def _write_presses(
-    chain: Chain, rows: dict[str, Press], interval: timedelta, result: ImportResult
+    chain: Chain, rows: dict[str, _PressRow], interval: timedelta, result: ImportResult
 ) -> None:
     if len(rows) == 1:
         _write_one_press(chain, next(iter(rows.values())), interval, result)
@@ -168,19 +199,21 @@ def _write_presses(
         return
     _flag_repeats(fresh, interval)
     with transaction.atomic():
-        Press.objects.bulk_create(fresh)
-        refresh_store_days({(r.store.pk, r.day) for r in fresh}, frozenset({SERVICE}))
+        insert_rows(Press, PRESS_FIELDS, [r.row(chain) for r in fresh])
+        refresh_store_days({(r.store_id, r.day) for r in fresh}, frozenset({SERVICE}))
     result.accepted += len(fresh)
 
 
-def _write_one_press(chain: Chain, row: Press, interval: timedelta, result: ImportResult) -> None:
+def _write_one_press(
+    chain: Chain, row: _PressRow, interval: timedelta, result: ImportResult
+) -> None:
     """A terminal's push: one press, many times a second across a chain. The unique id
     finds a press sent twice, so nothing is asked before the insert."""
     row.repeat = _counted_press_near(row, interval)
     try:
         with transaction.atomic():
-            Press.objects.bulk_create([row])
-            refresh_store_days([(row.store.pk, row.day)], frozenset({SERVICE}))
+            Press.objects.bulk_create([Press(chain=chain, **asdict(row))])
+            refresh_store_days([(row.store_id, row.day)], frozenset({SERVICE}))
     except IntegrityError:
         if not Press.objects.filter(chain=chain, external_id=row.external_id).exists():
             raise
@@ -189,7 +222,7 @@ def _write_one_press(chain: Chain, row: Press, interval: timedelta, result: Impo
         result.accepted += 1
 
 
-def _counted_press_near(row: Press, interval: timedelta) -> bool:
+def _counted_press_near(row: _PressRow, interval: timedelta) -> bool:
     """`_flag_repeats` for one press: is a counted press of its terminal closer than
     `interval`? Written out in SQL — composing it through the ORM costs forty times its run,
     and every press of every terminal asks it."""
@@ -205,27 +238,34 @@ def _counted_press_near(row: Press, interval: timedelta) -> bool:
         return cursor.fetchone() is not None
 
 
-def _flag_repeats(fresh: list[Press], interval: timedelta) -> None:
+def _flag_repeats(fresh: list[_PressRow], interval: timedelta) -> None:
     """A press closer than `interval` to a counted press of the same terminal is a repeat
     (a child drumming on the screen, a flood): kept, flagged, counted nowhere. Presses
-    from an offline queue arrive late, so stored neighbours on both sides are looked at."""
-    counted: dict[tuple[int, str], list[datetime]] = {}
+    from an offline queue arrive late, so stored neighbours on both sides are looked at.
+    Each terminal's counted times are kept sorted: the nearest one on either side decides."""
+    counted: dict[tuple[int, str], list[datetime]] = defaultdict(list)
+    # One query a batch; the local days around the batch's span let the (store, day) index
+    # find the neighbours however long the stores' history.
+    margin = timedelta(days=interval.days + 1)
+    stored = Press.objects.filter(
+        store_id__in={row.store_id for row in fresh},
+        day__gte=min(row.day for row in fresh) - margin,
+        day__lte=max(row.day for row in fresh) + margin,
+        repeat=False,
+        at__gt=fresh[0].at - interval,
+        at__lt=fresh[-1].at + interval,
+    ).values_list("store_id", "terminal", "at")
+    for store_id, terminal, at in stored:
+        counted[store_id, terminal].append(at)
+    for times in counted.values():
+        times.sort()
     for row in fresh:
-        key = (row.store.pk, row.terminal)
-        if key not in counted:
-            counted[key] = list(
-                Press.objects.filter(
-                    store_id=key[0],
-                    terminal=key[1],
-                    repeat=False,
-                    at__gt=fresh[0].at - interval,
-                    at__lt=fresh[-1].at + interval,
-                ).values_list("at", flat=True)
-            )
-        near = any(abs(row.at - other) < interval for other in counted[key])
+        times = counted[row.store_id, row.terminal]
+        i = bisect_left(times, row.at)
+        near = any(abs(row.at - t) < interval for t in times[max(i - 1, 0) : i + 1])
         row.repeat = near
         if not near:
-            counted[key].append(row.at)
+            times.insert(i, row.at)
 
 
 # survey responses ------------------------------------------------------------------------
@@ -240,15 +280,13 @@ class _Response:
 def import_survey_responses(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
-    directory = _Directory(chain)
+    directory = EventDirectory(chain, default_store)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
         parsed: list[tuple[str, _Response]] = []
         for record in batch:
             try:
-                parsed.append(
-                    (record.position, _response(chain, record.data, directory, default_store))
-                )
+                parsed.append((record.position, _response(chain, record.data, directory)))
             except RecordError as exc:
                 result.reject(record.position, exc.field, exc.message)
         _write_responses(chain, parsed, result)
@@ -256,9 +294,9 @@ def import_survey_responses(
     return run_in_batches("survey_responses", records, settings.CXM_IMPORT_BATCH, handle)
 
 
-def _response(chain: Chain, data: dict, directory: _Directory, default: Store | None) -> _Response:
+def _response(chain: Chain, data: dict, directory: EventDirectory) -> _Response:
     external_id = fields.text(data, "id", max_length=100)
-    store = directory.store(data, default)
+    store = directory.store(data)
     at, local = _when(data, store)
     declined = _boolean(data, "declined")
     nps = None if declined else _score(data, "nps", range(0, 11))
@@ -272,7 +310,7 @@ def _response(chain: Chain, data: dict, directory: _Directory, default: Store | 
         chain=chain,
         external_id=external_id,
         store=store,
-        seller_id=directory.seller(data, store),
+        seller_id=_seller_id(directory, data, store),
         at=at,
         day=local.date(),
         hour=local.hour,
@@ -292,7 +330,7 @@ def survey_answer_row(
 ) -> SurveyResponse:
     """One answer from the survey page, checked as the import checks a record (raises
     RecordError), tied to its receipt (id, store id, seller id) when it has one."""
-    row = _response(chain, data, _Directory(chain), store).row
+    row = _response(chain, data, EventDirectory(chain, store)).row
     if receipt is not None:
         _tie_to_receipt(row, receipt, set())
     return row

@@ -8,7 +8,8 @@ rejected: a device with a wrong clock must not invent tomorrow's figures."""
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from cxm.imports import fields
-from cxm.imports.bulk import insert_objects
+from cxm.imports.bulk import insert_rows, update_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
@@ -40,27 +41,41 @@ CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
 class EventDirectory:
-    """Stores and sellers of a chain by code, looked up once per import."""
+    """The chain's stores and sellers by code, for resolving event records (consultations,
+    checklists, presses, survey answers, transcripts, emotions). Each table is read only
+    when a record needs it: a terminal's push names neither, and comes many times a second."""
 
     def __init__(self, chain: Chain, default_store: Store | None):
-        self.stores = {s.code: s for s in Store.objects.filter(chain=chain)}
-        self.sellers = {s.code: s for s in Seller.objects.filter(chain=chain)}
+        self.chain = chain
         self.default_store = default_store
+        self._stores: dict[str, Store] | None = None
+        self._sellers: dict[str, Seller] | None = None
 
     def store(self, data: dict) -> Store:
         code = data.get("store")
-        store = self.stores.get(str(code)) if code else self.default_store
+        default = self.default_store
+        if not code or (default is not None and str(code) == default.code):
+            store = default
+        else:
+            if self._stores is None:
+                self._stores = {s.code: s for s in Store.objects.filter(chain=self.chain)}
+            store = self._stores.get(str(code))
         if store is None:
             raise RecordError("store", f"unknown store {code!r}" if code else "is required")
         return store
 
-    def seller(self, data: dict, *, required: bool) -> Seller | None:
+    def seller(self, data: dict, *, required: bool, works_in: Store | None = None) -> Seller | None:
+        """The record's seller; with `works_in`, one of that store's sellers."""
         code = fields.text(data, "seller", required=required, max_length=40)
         if not code:
             return None
-        seller = self.sellers.get(code)
+        if self._sellers is None:
+            self._sellers = {s.code: s for s in Seller.objects.filter(chain=self.chain)}
+        seller = self._sellers.get(code)
         if seller is None:
             raise RecordError("seller", f"unknown seller {code!r}")
+        if works_in is not None and seller.store_id != works_in.pk:
+            raise RecordError("seller", f"seller {code!r} works in another store")
         return seller
 
 
@@ -71,18 +86,60 @@ def past_moment(data: dict, name: str, store: Store) -> datetime:
     return at
 
 
+@dataclass(slots=True)
+class _Consultation:
+    """A consultation as the import handles it: a stored one (with its `pk`) or a new one.
+    Plain slots: a model instance a record cost more than writing the row."""
+
+    code: str
+    store_id: int
+    seller_id: int
+    started_at: datetime  # UTC
+    ended_at: datetime | None
+    day: date
+    hour: int
+    pk: int | None = None
+
+    def row(self, chain: Chain) -> tuple:
+        """The values of CONSULTATION_FIELDS."""
+        return (
+            chain.pk,
+            self.code,
+            self.store_id,
+            self.seller_id,
+            self.started_at,
+            self.ended_at,
+            self.day,
+            self.hour,
+            False,
+        )
+
+
+CONSULTATION_FIELDS = (
+    "chain",
+    "code",
+    "store",
+    "seller",
+    "started_at",
+    "ended_at",
+    "day",
+    "hour",
+    "queued_for_review",
+)
+
+
 def import_consultations(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
     directory = EventDirectory(chain, default_store)
-    touched: set[tuple[int, object]] = set()
+    touched: set[tuple[int, date]] = set()
 
     def handle(batch: list[Record], result: ImportResult) -> None:
-        rows = _parsed_by_id(batch, result, lambda data: _consultation(chain, data, directory))
+        rows = _parsed_by_id(batch, result, lambda data: _consultation(data, directory))
         with transaction.atomic():
             unknown = _end_known(chain, rows, result)
             fresh = _drop_repeats(unknown, result)
-            insert_objects(Consultation, fresh)
+            insert_rows(Consultation, CONSULTATION_FIELDS, [c.row(chain) for c in fresh])
         result.accepted += len(fresh)
         touched.update((c.store_id, c.day) for c in fresh)
 
@@ -91,7 +148,7 @@ def import_consultations(
     return result
 
 
-def _consultation(chain: Chain, data: dict, directory: EventDirectory) -> Consultation:
+def _consultation(data: dict, directory: EventDirectory) -> _Consultation:
     code = fields.text(data, "id", max_length=100)
     store = directory.store(data)
     seller = directory.seller(data, required=True)
@@ -100,15 +157,14 @@ def _consultation(chain: Chain, data: dict, directory: EventDirectory) -> Consul
     if ended is not None and ended < started:
         raise RecordError("ended_at", "is before started_at")
     local = started.astimezone(store.tz)
-    return Consultation(
-        chain=chain,
-        code=code,
-        store=store,
-        seller=seller,
-        started_at=started.astimezone(UTC),
-        ended_at=ended.astimezone(UTC) if ended else None,
-        day=local.date(),
-        hour=local.hour,
+    return _Consultation(
+        code,
+        store.pk,
+        seller.pk,
+        started.astimezone(UTC),
+        ended.astimezone(UTC) if ended else None,
+        local.date(),
+        local.hour,
     )
 
 
@@ -133,23 +189,27 @@ def _parsed_by_id(
 
 
 def _end_known(
-    chain: Chain, rows: dict[str, Consultation], result: ImportResult
-) -> list[Consultation]:
+    chain: Chain, rows: dict[str, _Consultation], result: ImportResult
+) -> list[_Consultation]:
     """A known consultation sent again with its end (the button's "ended" press, or a
     device that reports the end later) gets it; other known ones are duplicates. Returns
     the consultations not stored yet."""
-    stored = {c.code: c for c in Consultation.objects.filter(chain=chain, code__in=list(rows))}
+    stored = {
+        code: (pk, started_at, ended_at)
+        for code, pk, started_at, ended_at in Consultation.objects.filter(
+            chain=chain, code__in=list(rows)
+        ).values_list("code", "pk", "started_at", "ended_at")
+    }
     ended = []
     for code, row in rows.items():
-        old = stored.get(code)
-        if old is None:
+        if code not in stored:
             continue
-        if old.ended_at is None and row.ended_at is not None and row.started_at == old.started_at:
-            old.ended_at = row.ended_at
-            ended.append(old)
+        pk, started_at, ended_at = stored[code]
+        if ended_at is None and row.ended_at is not None and row.started_at == started_at:
+            ended.append((pk, row.ended_at))
         else:
             result.duplicates += 1
-    Consultation.objects.bulk_update(ended, ["ended_at"])
+    update_rows(Consultation, ["ended_at"], ended)
     result.updated += len(ended)
     return [row for code, row in rows.items() if code not in stored]
 
@@ -166,26 +226,27 @@ def _not_stored(
     return fresh
 
 
-def _drop_repeats(candidates: list[Consultation], result: ImportResult) -> list[Consultation]:
+def _drop_repeats(candidates: list[_Consultation], result: ImportResult) -> list[_Consultation]:
     """New consultations only: a press close to another of the same seller is a repeat of
     that consultation (a double press); an end it carries becomes that one's end."""
     if not candidates:
         return []
     repeat = timedelta(seconds=settings.CXM_CONSULTATION_REPEAT_SECONDS)
     starts = [c.started_at for c in candidates]
-    kept: dict[int, list[Consultation]] = defaultdict(list)
-    for stored in Consultation.objects.filter(
+    kept: dict[int, list[_Consultation]] = defaultdict(list)
+    for pk, seller_id, store_id, started_at, ended_at, day, hour in Consultation.objects.filter(
         seller_id__in={c.seller_id for c in candidates},
         started_at__gte=min(starts) - repeat,
         started_at__lte=max(starts) + repeat,
-    ).only("pk", "seller_id", "started_at", "ended_at"):
-        kept[stored.seller_id].append(stored)
+    ).values_list("pk", "seller_id", "store_id", "started_at", "ended_at", "day", "hour"):
+        stored = _Consultation("", store_id, seller_id, started_at, ended_at, day, hour, pk)
+        kept[seller_id].append(stored)
     for same_seller in kept.values():
         same_seller.sort(key=lambda c: c.started_at)
     fresh, ended = [], []
     for row in sorted(candidates, key=lambda c: c.started_at):
         same_seller = kept[row.seller_id]
-        i = bisect_left([c.started_at for c in same_seller], row.started_at)
+        i = bisect_left(same_seller, row.started_at, key=lambda c: c.started_at)
         near = [
             c
             for c in same_seller[max(i - 1, 0) : i + 1]
@@ -199,10 +260,10 @@ def _drop_repeats(candidates: list[Consultation], result: ImportResult) -> list[
         if row.ended_at is not None and near[0].ended_at is None:
             near[0].ended_at = row.ended_at
             if near[0].pk is not None:
-                ended.append(near[0])
+                ended.append((near[0].pk, row.ended_at))
                 continue
         result.duplicates += 1
-    Consultation.objects.bulk_update(ended, ["ended_at"])
+    update_rows(Consultation, ["ended_at"], ended)
     result.updated += len(ended)
     return fresh
 
