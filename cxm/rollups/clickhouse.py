@@ -219,10 +219,10 @@ class ClickHouseFacts:
     def weekday_hours(self, store_ids, period) -> list[dict[str, Any]]:
         return weekday_hours_of(self, store_ids, period)
 
-    def service(self, store_ids, period, seller_id, fields):
+    def service(self, store_ids, period, seller_id, fields, figures):
         """The service facts are few (thousands a day, not half a million) and stay in
         PostgreSQL: their rollup there answers."""
-        return ROLLUPS.service(store_ids, period, seller_id, fields)
+        return ROLLUPS.service(store_ids, period, seller_id, fields, figures)
 
     def _rows(
         self, table: str, fields: Sequence[str], sums: str, where: str, having: str = ""

@@ -69,10 +69,15 @@ class FactSource(Protocol):
         ...
 
     def service(
-        self, store_ids: list[int], period: Period, seller_id: int | None, fields: Sequence[str]
+        self,
+        store_ids: list[int],
+        period: Period,
+        seller_id: int | None,
+        fields: Sequence[str],
+        figures: Sequence[str],
     ) -> Iterable[Row]:
-        """Rows of `fields` with every SERVICE_MEASURES count and sum (by hour without the
-        checklists'), and the first and last local hour of a consultation (None without one)."""
+        """Rows of `fields` with these SERVICE_FIGURES: counts and sums (by hour without the
+        checklists'), the first and last local hour of a consultation (None without one)."""
         ...
 
 
@@ -138,8 +143,8 @@ class RawFacts:
     def weekday_hours(self, store_ids, period) -> list[Row]:
         return weekday_hours_of(self, store_ids, period)
 
-    def service(self, store_ids, period, seller_id, fields) -> list[Row]:
-        return _raw_service(store_ids, period, seller_id, fields)
+    def service(self, store_ids, period, seller_id, fields, figures) -> list[Row]:
+        return _raw_service(store_ids, period, seller_id, fields, figures)
 
     def seller_hours(self, store_ids, period, seller_id, field) -> QuerySet:
         receipts = Receipt.objects.filter(**_window(store_ids, period), seller__isnull=False)
@@ -228,18 +233,20 @@ class Rollups:
             cell["counted"] |= row["counted"]
         return list(cells.values())
 
-    def service(self, store_ids, period, seller_id, fields) -> Iterable[Row]:
+    def service(self, store_ids, period, seller_id, fields, figures) -> Iterable[Row]:
         if "hour" in fields:  # kept per day; by hour (the NPS API's `by=hour`) from the facts
-            return RAW_FACTS.service(store_ids, period, seller_id, fields)
+            return RAW_FACTS.service(store_ids, period, seller_id, fields, figures)
         rows = ServiceDay.objects.filter(**_window(store_ids, period))
         if seller_id is not None:
             rows = rows.filter(seller_id=seller_id)
-        sums = {
-            name: Coalesce(Sum(name), 0.0 if name.startswith("checklist_") else 0)
-            for name in SERVICE_MEASURES
+        # Only the columns asked for: the NPS page sums 4 of the 16.
+        aggregates = {
+            name: _HOURS[name](name)
+            if name in _HOURS
+            else Coalesce(Sum(name), 0.0 if name.startswith("checklist_") else 0)
+            for name in figures
         }
-        hours = {name: how(name) for name, how in _HOURS.items()}
-        return _summed(rows, fields, **sums, **hours)
+        return _summed(rows, fields, **aggregates)
 
     def seller_hours(self, store_ids, period, seller_id, field) -> QuerySet:
         rows = SellerDay.objects.filter(**_window(store_ids, period), seller__isnull=False)
@@ -270,6 +277,7 @@ SERVICE_MEASURES = (
     "declined",
 )
 _HOURS = {"first_consultation_hour": Min, "last_consultation_hour": Max}
+SERVICE_FIGURES = (*SERVICE_MEASURES, *_HOURS)
 
 
 def _service_facts() -> list[tuple[Any, dict[str, Any]]]:
@@ -316,11 +324,12 @@ def _service_facts() -> list[tuple[Any, dict[str, Any]]]:
     ]
 
 
-def _raw_service(store_ids, period, seller_id, fields) -> list[Row]:
-    """The four service facts summed each by `fields` and merged into one row per group."""
+def _raw_service(store_ids, period, seller_id, fields, figures) -> list[Row]:
+    """The service facts summed each by `fields` and merged into one row per group."""
     merged: dict[tuple, Row] = {}
-    for model, measures in _service_facts():
-        if "hour" in fields and model is Checklist:
+    for model, all_measures in _service_facts():
+        measures = {name: how for name, how in all_measures.items() if name in figures}
+        if not measures or ("hour" in fields and model is Checklist):
             continue  # a checklist has a time but no hour of its own: none by hour
         rows = model.objects.filter(**_window(store_ids, period))
         if seller_id is not None:
@@ -330,20 +339,16 @@ def _raw_service(store_ids, period, seller_id, fields) -> list[Row]:
                 continue  # no fact at all: the lot is the empty row below
             key = tuple(row[f] for f in fields)
             if key not in merged:
-                merged[key] = {
-                    **dict(zip(fields, key, strict=True)),
-                    **dict.fromkeys(SERVICE_MEASURES, 0),
-                    **dict.fromkeys(_HOURS),
-                }
+                merged[key] = {**dict(zip(fields, key, strict=True)), **_empty_service(figures)}
             merged[key].update({name: row[name] or 0 for name in measures if name not in _HOURS})
             merged[key].update({name: row[name] for name in measures if name in _HOURS})
     if not fields and not merged:
-        return [_empty_service()]
+        return [_empty_service(figures)]
     return list(merged.values())
 
 
-def _empty_service() -> Row:
-    return {**dict.fromkeys(SERVICE_MEASURES, 0), **dict.fromkeys(_HOURS)}
+def _empty_service(figures: Sequence[str]) -> Row:
+    return {name: None if name in _HOURS else 0 for name in figures}
 
 
 def _whole_months(period: Period) -> tuple[date, date]:

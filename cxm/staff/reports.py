@@ -28,7 +28,19 @@ from cxm.staff.matching import refresh_matches
 from cxm.staff.models import Checklist, ChecklistAnswer, Consultation
 
 STAFF_GROUPINGS = ("seller", "store", "region", "day", "week", "month", *PAIRS)
+SHIFT_FIGURES = ("consultations", "first_consultation_hour", "last_consultation_hour")
+# What the ranking reads of the service rollup (cxm.reports.service).
+RANKING_FIGURES = (
+    "consultations",
+    "converted_consultations",
+    "failed_consultations",
+    "checklists",
+    "checklist_earned",
+    "checklist_possible",
+    "positive_presses",
+)
 WEEKDAYS = 7
+HOURS = 24
 
 
 def _period(flt: ReportFilter) -> dict[str, str]:
@@ -58,7 +70,7 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     _check_grouping(by)
     # Consultations matched to receipts (and their rollup summed again) before reading it.
     refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)
-    service = service_figures(flt, by)
+    service = service_figures(flt, by, RANKING_FIGURES)
     activity = {
         key: (row["consultations"], row["converted_consultations"], row["failed_consultations"])
         for key, row in service.items()
@@ -123,7 +135,9 @@ def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
     spans: dict[tuple[tuple, int, date], tuple[int, int]] = {}
     consultation_hours = [
         {**row, "first": row["first_consultation_hour"], "last": row["last_consultation_hour"]}
-        for row in source.service(flt.store_ids(), flt.period, flt.seller_id(), list(fields))
+        for row in source.service(
+            flt.store_ids(), flt.period, flt.seller_id(), list(fields), SHIFT_FIGURES
+        )
         if row["consultations"]
     ]
     # The receipts' hours grouped by the grouping's first field (the day is always there).
@@ -135,14 +149,19 @@ def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
             key = (regroup(row), row["store_id"], row["day"])
             first, last = spans.get(key, (row["first"], row["last"]))
             spans[key] = (min(first, row["first"]), max(last, row["last"]))
-    visitors: dict[tuple[int, date], dict[int, int]] = defaultdict(dict)
+    # Visitors of each store-day up to each hour: a shift's visitors are one subtraction
+    # (a chain's month is tens of thousands of seller-days).
+    upto: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * (HOURS + 1))
     stores = sorted({s for _, s, _ in spans})
     for row in source.traffic(stores, flt.period, ("store_id", "day", "hour")):
-        visitors[(row["store_id"], row["day"])][row["hour"]] = row["visitors"]
+        upto[(row["store_id"], row["day"])][row["hour"] + 1] = row["visitors"]
+    for counts in upto.values():
+        for hour in range(HOURS):
+            counts[hour + 1] += counts[hour]
     totals: dict[tuple, int] = defaultdict(int)
     for (key, store_id, day), (first, last) in spans.items():
-        by_hour = visitors.get((store_id, day), {})
-        totals[key] += sum(n for hour, n in by_hour.items() if first <= hour <= last)
+        counts = upto.get((store_id, day))
+        totals[key] += counts[last + 1] - counts[first] if counts else 0
     return totals
 
 
@@ -158,7 +177,7 @@ def _compliance_by(flt: ReportFilter, by: str) -> dict[tuple, tuple[float | None
     """(compliance, checklists) per group: Σ earned / Σ possible, pooled over checklists."""
     return {
         key: (ratio(row["checklist_earned"], row["checklist_possible"]), row["checklists"])
-        for key, row in service_figures(flt, by).items()
+        for key, row in service_figures(flt, by, RANKING_FIGURES).items()
         if row["checklists"]
     }
 
