@@ -82,7 +82,7 @@ def survey_counts(flt: ReportFilter, by: str | None) -> dict[tuple, dict[str, in
     from the service rollup (cxm.reports.service) — the NPS page reads no survey answer."""
     counts = {
         key: {name: figures[name] for name in _SURVEY_COUNTS}
-        for key, figures in service_figures(flt, by).items()
+        for key, figures in service_figures(flt, by, _SURVEY_COUNTS).items()
     }
     if by is None:
         return counts
