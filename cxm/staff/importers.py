@@ -268,13 +268,14 @@ def _drop_repeats(candidates: list[_Consultation], result: ImportResult) -> list
     return fresh
 
 
-def _refresh(touched: set[tuple[int, object]]) -> None:
-    by_store: dict[int, list] = defaultdict(list)
-    for store_id, day in touched:
-        by_store[store_id].append(day)
-    for store_id, days in by_store.items():
-        # The day before too: its last consultation's window may end at today's first one.
-        refresh_matches([store_id], min(days) - timedelta(days=1), max(days))
+def _refresh(touched: set[tuple[int, date]]) -> None:
+    """Match the store-days the import touched: one call over the touched stores and days
+    (the matching itself skips every store-day whose data did not change)."""
+    if not touched:
+        return
+    days = [day for _, day in touched]
+    # The day before too: its last consultation's window may end at today's first one.
+    refresh_matches(sorted({s for s, _ in touched}), min(days) - timedelta(days=1), max(days))
 
 
 def import_checklists(
