@@ -18,8 +18,8 @@ and the server processes' (from /proc): on a shared machine, CPU time a request 
 than requests a second.
 
 Baseline in the same run and on the same server: GET of the terminal page (a template, no
-database; rate-limited as a device page, so one counting write) — the server's own ceiling
-for a request. Prints requests/s for each; `--runs`
+database; rate-limited as a device page, so counted — in memory, written to the shared table
+about once a second, cxm/trust/throttle.py) — the server's own ceiling for a request. Prints requests/s for each; `--runs`
 repeats the measurements on fresh receipts and quotes the median.
 """
 
