@@ -1,8 +1,8 @@
 """How long the analytics pages take on a database that holds a chain: each page's JSON twin
 and its HTML page as the chain admin, median of three runs each, over the last N days of
-data; and, as a same-run baseline, the analyses' series read the old way — each report
-asked once per store (or per month for sellers) — against the one grouped call the pages
-now make (the two frames must be equal).
+data; and, as a same-run baseline, the analyses' series read through the reports' rows
+(each report asked once, grouped by the grain — the pages' reading until column-wise)
+against the column-wise reading the pages now make (the two frames must be exactly equal).
 
     # the demo's chain (`CXM_DATA_DIR=/path cxm demo --no-serve`), or any loaded one:
     CXM_DATA_DIR=/tmp/cxmdemo python bench/analytics_pages.py --days 30
@@ -30,10 +30,10 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from cxm.analytics.series import GRAINS, SERIES, series_frame  # noqa: E402
+from cxm.analytics.series import report_frame, series_frame  # noqa: E402
 from cxm.demo.loading import load_simulation  # noqa: E402
 from cxm.demo.simulator import SimulationConfig  # noqa: E402
-from cxm.metrics.periods import Period, bucket_start  # noqa: E402
+from cxm.metrics.periods import Period  # noqa: E402
 from cxm.org.cli import operator_scope  # noqa: E402
 from cxm.org.models import Membership, Role  # noqa: E402
 from cxm.org.services import default_chain  # noqa: E402
@@ -107,55 +107,27 @@ def pages(days: int) -> None:
 
 
 def baseline(days: int) -> None:
-    """The series read per store (per month for sellers), as the pages did before, against
-    the grouped call: same frame, and how long each takes."""
+    """The series read through the reports' rows, as the pages did before, against the
+    column-wise reading: exactly the same frame, and how long each takes."""
     chain = default_chain()
     last = Receipt.objects.filter(store__chain=chain).latest("day").day
-    flt = ReportFilter(operator_scope(chain), Period(last - timedelta(days=days - 1), last))
+    period = Period(last - timedelta(days=days - 1), last)
+
+    def fresh() -> ReportFilter:  # a filter keeps what it has read: one per reading
+        return ReportFilter(operator_scope(chain), period)
+
     for grain, names in BASELINE.items():
-        grouped = series_frame(flt, names, grain)
-        sliced = per_slice_frame(flt, names, grain)
-        pd.testing.assert_frame_equal(grouped, sliced)
-        old = median_seconds(partial(per_slice_frame, flt, names, grain), 1)
-        new = median_seconds(partial(series_frame, flt, names, grain))
-        print(
-            f"series {grain} ({', '.join(names)}), {len(grouped)} points, equal frames: "
-            f"one report per slice {old[0]:.2f} s (CPU {old[1]:.2f} s), "
-            f"grouped {new[0]:.2f} s (CPU {new[1]:.2f} s)"
+        columns = series_frame(fresh(), names, grain)
+        pd.testing.assert_frame_equal(
+            columns, report_frame(fresh(), names, grain), check_exact=True
         )
-
-
-def per_slice_frame(flt: ReportFilter, names: list[str], grain: str) -> pd.DataFrame:
-    """The old reading: each report asked once per store grouped by the bucket, or once per
-    calendar month grouped by seller."""
-    unit, bucket = GRAINS[grain]
-    values: dict[tuple[str, str], dict[str, float]] = {}
-    for sub, by, key_of in _slices(flt, unit, bucket):
-        for name in names:
-            series = SERIES[name]
-            for row in series.rows(sub, by):
-                key = key_of(row)
-                if key[0] is None:
-                    continue
-                value = row.get(series.row_field)
-                values.setdefault(key, {})[name] = float("nan") if value is None else float(value)
-    index = pd.MultiIndex.from_tuples(sorted(values), names=[unit, bucket])
-    return pd.DataFrame([values[key] for key in index], index=index, columns=names, dtype=float)
-
-
-def _slices(flt: ReportFilter, unit: str, bucket: str):
-    if unit == "store":
-        for code in flt.stores().order_by("code").values_list("code", flat=True):
-            sub = ReportFilter(flt.scope, flt.period, code, None, flt.seller)
-            yield sub, bucket, lambda row, code=code: (code, str(row[bucket]))
-        return
-    start = flt.period.start
-    while start <= flt.period.end:
-        month = bucket_start(start, "month")
-        end = min(flt.period.end, (month + timedelta(days=32)).replace(day=1) - timedelta(days=1))
-        label = month.isoformat()
-        yield flt.shifted(Period(start, end)), "seller", lambda row, m=label: (row["seller"], m)
-        start = end + timedelta(days=1)
+        old = median_seconds(lambda: report_frame(fresh(), names, grain), 1)  # noqa: B023
+        new = median_seconds(lambda: series_frame(fresh(), names, grain))  # noqa: B023
+        print(
+            f"series {grain} ({', '.join(names)}), {len(columns)} points, equal frames: "
+            f"reports' rows {old[0]:.2f} s (CPU {old[1]:.2f} s), "
+            f"column-wise {new[0]:.2f} s (CPU {new[1]:.2f} s)"
+        )
 
 
 def main(argv: list[str]) -> None:

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from cxm.analytics.pages import PAGE_POINTS, drawn
 from cxm.metrics.decomposition import decompose_revenue, split_ticket_effect
 
 PERIOD = {"from": "2026-03-02", "to": "2026-03-08"}
@@ -130,3 +131,18 @@ def test_the_ticket_splits_exactly_into_upt_and_average_price():
     assert upt == pytest.approx(weight * math.log(1.6 / 1.5))
     assert price == pytest.approx(weight * math.log(750 / (100000 / 150)))
     assert split_ticket_effect(132000, 110, 0, 100000, 100, 150) is None
+
+
+def test_a_page_draws_a_sample_of_many_points_and_keeps_them_all_in_its_twin():
+    """A year of a big chain is tens of thousands of points: the HTML page plots and lists
+    a random sample of PAGE_POINTS in their order, saying how many there are; the data the
+    JSON twin and the XLSX file carry is untouched."""
+    points = [{"store": "S", "day": day, "units": float(day)} for day in range(3 * PAGE_POINTS)]
+    data = {"page": "correlations", "report": {"points": points}}
+    page = drawn(data)["report"]
+    days = [p["day"] for p in page["points"]]
+    assert len(days) == PAGE_POINTS and page["points_total"] == 3 * PAGE_POINTS
+    assert days == sorted(set(days)) and days[-1] - days[0] > 2 * PAGE_POINTS
+    assert data["report"]["points"] is points and len(points) == 3 * PAGE_POINTS
+    few = {"page": "correlations", "report": {"points": points[:10]}}
+    assert drawn(few) is few

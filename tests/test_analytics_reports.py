@@ -6,10 +6,12 @@ import json
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cxm.analytics.series import GRAINS, SERIES, report_frame, series_frame
 from cxm.demo.loading import load_simulation
 from cxm.demo.simulator import SimulationConfig
 from cxm.demo.simulator.staff import StaffSimulation
@@ -112,6 +114,7 @@ def test_the_analyses_on_the_simulated_chain(db, capsys):
     drivers_are_ranked_and_problems_said(flt, simulated, capsys)
     checklist_items_are_factor_analysed(flt)
     revenue_sources_are_priced_from_the_simulated_kpi_tree(flt, simulated)
+    series_read_in_columns_are_the_reports_figures(chain, simulated)
 
 
 def visitors_and_units_sold_correlate(flt, simulated):
@@ -208,3 +211,23 @@ def revenue_sources_are_priced_from_the_simulated_kpi_tree(flt, simulated):
         assert rows[source]["benchmark"] == pytest.approx(top)
         assert rows[source]["money_at_stake"] == pytest.approx(sum(gained) * month)
         assert rows[source]["money_at_stake"] > 0  # three stores never convert alike
+
+
+def series_read_in_columns_are_the_reports_figures(chain, simulated):
+    """The pages read the series column-wise; each point and figure is exactly the one the
+    reports' rows give (sales, staff, ИЭЛ, NPS), at every grain, for the chain, one store
+    and one seller (shift traffic), the sellers' months listed even when silent."""
+    period = Period(simulated.start_date, simulated.end_date)
+    names = [name for name, series in SERIES.items() if series.read is not None]
+    seller = simulated.sellers[0]["code"]
+    for store, seller_code in ((None, None), (simulated.stores[0]["code"], None), (None, seller)):
+        for grain in GRAINS:
+            # A fresh filter for each reading: a filter keeps what it has read.
+            fresh = [
+                ReportFilter(operator_scope(chain), period, store, None, seller_code)
+                for _ in range(2)
+            ]
+            read = series_frame(fresh[0], names, grain)
+            assert len(read) > 0
+            by_rows = report_frame(fresh[1], names, grain)
+            pd.testing.assert_frame_equal(read, by_rows, check_exact=True)

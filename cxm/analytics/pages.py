@@ -5,6 +5,7 @@ was computed from, for the page's XLSX file."""
 
 from typing import Any
 
+import numpy as np
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -198,6 +199,23 @@ def map_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
         # Stores without coordinates cannot be drawn: listed, not dropped silently.
         "unplaced": [s["code"] for s in stores if s["lat"] is None or s["lon"] is None],
     }
+
+
+# Points a page draws and lists at most: a year of 200 stores is 73 000 store-days, which
+# a browser cannot usefully plot nor a page list (the JSON twin and XLSX file hold them all).
+PAGE_POINTS = 2000
+
+
+def drawn(data: dict[str, Any]) -> dict[str, Any]:
+    """The page's copy of an analysis with at most PAGE_POINTS of its points — a random
+    sample (fixed seed) in their order — and `points_total`, how many there are; the
+    figures are computed from all of them."""
+    points = data["report"]["points"]
+    if len(points) <= PAGE_POINTS:
+        return data
+    keep = np.sort(np.random.default_rng(0).choice(len(points), PAGE_POINTS, replace=False))
+    sample = [points[i] for i in keep]
+    return {**data, "report": {**data["report"], "points": sample, "points_total": len(points)}}
 
 
 def export_of(data: dict[str, Any]) -> dict[str, Any]:

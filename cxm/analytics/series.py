@@ -1,7 +1,13 @@
-"""The chain's series for analysis: each a metric of a report, read per unit (store or
-seller) and calendar bucket (day, week, month). A series is the field of a report's rows;
-the report is asked once, grouped by unit and bucket together, so the figures are the very
-ones the KPI, staff and customer-voice pages show."""
+"""The chain's series for analysis: each a figure of a report — the KPI (`kpi`), staff
+(`sellers`), ИЭЛ (`iel`) and NPS reports — read per unit (store or seller) and calendar
+bucket (day, week, month).
+
+The figures are the reports' own, read column-wise: each source is one SQL query grouped
+by unit and day, read from the cursor into a pandas frame (Django's per-row conversion of
+a year of 200 stores — 73 000 store-days, 219 000 seller-days, 876 000 store-hours —
+costs more than the page may take), bucketed to weeks or months and combined in whole
+columns with the reports' rules. `report_frame` reads the same series through the reports'
+rows: the definition the column-wise reading is checked against (tests, bench)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,11 +16,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cxm.feedback.reports import iel_report, nps_report
+from cxm.org.models import Seller
 from cxm.reports.filters import FilterError, ReportFilter
-from cxm.reports.sales import PAIRS, figures_row, sales_figures
+from cxm.reports.sales import PAIRS, figures_row, group_fields, sales_figures
+from cxm.rollups import sources
+from cxm.staff.matching import refresh_matches
 from cxm.staff.reports import sellers_report
 
 # (unit, bucket): a store by day, week or month, or a seller by month.
@@ -22,6 +33,281 @@ GRAINS: dict[str, tuple[str, str]] = PAIRS
 DEFAULT_GRAIN = "store-day"
 
 Rows = Callable[[ReportFilter, str], list[dict[str, Any]]]
+Reader = Callable[[ReportFilter, str], pd.DataFrame]
+UNIT, BUCKET = "unit", "bucket"  # the frames' key columns before they take the grain's names
+
+
+def _read(rows: Any) -> pd.DataFrame:
+    """A values() query's rows as a frame, straight from the cursor (columns: its fields,
+    then its annotations). A fact source that answers with a list is taken as it is."""
+    if not isinstance(rows, QuerySet):
+        return pd.DataFrame(list(rows))
+    query = rows.query
+    sql, params = query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [*query.values_select, *query.annotation_select]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def _keyed(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
+    """The grain's key columns from a frame of (unit field, day, …): days bucketed to the
+    week's Monday or the month's first day, as ISO dates; rows of no unit (receipts of no
+    seller: self-checkout) dropped."""
+    unit_field, day_field = group_fields(grain)
+    frame = frame[frame[unit_field].notna()]
+    days = pd.to_datetime(frame[day_field])
+    bucket = GRAINS[grain][1]
+    if bucket == "week":
+        days = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+    elif bucket == "month":
+        days = days - pd.to_timedelta(days.dt.day - 1, unit="D")
+    rest = frame.drop(columns=[unit_field, day_field])
+    return rest.assign(**{UNIT: frame[unit_field], BUCKET: days.dt.strftime("%Y-%m-%d")})
+
+
+def _summed(frame: pd.DataFrame, grain: str, columns: list[str]) -> pd.DataFrame:
+    """Σ of `columns` per (unit, bucket); NULL sums (no rows to sum) count as zero."""
+    keyed = _keyed(frame, grain)
+    numbers = keyed[columns].apply(pd.to_numeric).fillna(0)
+    return numbers.groupby([keyed[UNIT], keyed[BUCKET]]).sum()
+
+
+# The service figures (cxm.rollups.sources.SERVICE_FIGURES) each source reads.
+STAFF_FIGURES = (
+    "consultations",
+    "converted_consultations",
+    "failed_consultations",
+    "first_consultation_hour",
+    "last_consultation_hour",
+    "checklist_earned",
+    "checklist_possible",
+)
+PRESS_FIGURES = (
+    "positive_presses",
+    "negative_presses",
+    "neutral_presses",
+    "repeat_presses",
+    "consultations",
+)
+ANSWER_FIGURES = ("promoters", "passives", "detractors", "declined")
+
+
+def _service(flt: ReportFilter, grain: str, figures: tuple[str, ...]) -> pd.DataFrame:
+    """Service `figures` (consultations and their outcome and hours, checklist points,
+    presses, survey answers) per unit, store and day from the fact source, read once per
+    filter, grain and figures; the staff figures after matching consultations to receipts
+    where their data changed (the outcomes they count), as the staff report does."""
+    source = sources.current()
+    memo_key = ("analytics service", source.name, grain, figures)
+    if memo_key not in flt.memo:
+        if figures == STAFF_FIGURES:
+            refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)
+        fields = [group_fields(grain)[0], "store_id", "day"]
+        rows = source.service(flt.store_ids(), flt.period, flt.seller_id(), fields, figures)
+        flt.memo[memo_key] = _read(rows).reindex(columns=[*fields, *figures])
+    return flt.memo[memo_key]
+
+
+def _service_sums(
+    flt: ReportFilter, grain: str, figures: tuple[str, ...], columns: list[str]
+) -> pd.DataFrame:
+    """Σ of service `columns` per point, only the points where any of them is not zero (a
+    report lists a point with presses, answers or consultations, not one without)."""
+    summed = _summed(_service(flt, grain, figures), grain, columns)
+    return summed[summed.sum(axis=1) > 0]
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, NaN where the denominator is zero or unknown (as
+    cxm.metrics.kpi.ratio says None)."""
+    return (numerator / denominator.where(denominator != 0)).astype(float)
+
+
+def _per(kopecks: pd.Series, count: pd.Series, scale: int = 1) -> pd.Series:
+    """Roubles per unit of `count` rounded half-up to the kopeck, as the reports' Decimal
+    arithmetic does (cxm.metrics.kpi.kopecks_to_roubles): exact integer arithmetic on
+    kopecks × scale over count × scale (count has at most log10(scale) decimals)."""
+    numerator = kopecks.astype("int64") * scale
+    denominator = np.rint(count.astype(float) * scale).astype("int64")
+    known = denominator != 0
+    safe = denominator.where(known, 1)
+    magnitude = (2 * numerator.abs() + safe.abs()) // (2 * safe.abs())
+    rounded = np.sign(numerator) * np.sign(safe) * magnitude
+    return (rounded / 100).where(known)
+
+
+def _sales(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """Kopecks, receipts, units and visitors per point (cxm.reports.sales.sales_figures),
+    read once per filter and grain: the staff, ИЭЛ and NPS figures divide by them too."""
+    source = sources.current()
+    memo_key = ("analytics sales", source.name, grain)
+    if memo_key not in flt.memo:
+        flt.memo[memo_key] = _read_sales(flt, grain, source)
+    return flt.memo[memo_key]
+
+
+def _read_sales(flt: ReportFilter, grain: str, source: sources.FactSource) -> pd.DataFrame:
+    store_ids, seller_id, fields = flt.store_ids(), flt.seller_id(), group_fields(grain)
+    money = _read(source.sales(store_ids, flt.period, seller_id, fields))
+    # Units are Decimal(18, 3) in the reports: round each summed row as they do.
+    money[["units_sold", "units_returned"]] = (
+        money[["units_sold", "units_returned"]].astype(float).round(3)
+    )
+    figures = _summed(
+        money, grain, ["sales", "returns", "receipts", "units_sold", "units_returned"]
+    )
+    figures = figures.reindex(figures.index.union(_listed(flt, grain)), fill_value=0)
+    # Traffic belongs to the store: a seller's figures (or a seller's filter) have none.
+    if GRAINS[grain][0] == "store" and seller_id is None:
+        counted = _summed(_read(source.traffic(store_ids, flt.period, fields)), grain, ["visitors"])
+        figures = figures.reindex(figures.index.union(counted.index), fill_value=0)
+        figures["traffic"] = counted["visitors"].reindex(figures.index, fill_value=0)
+    else:
+        figures["traffic"] = np.nan
+    figures["kopecks"] = figures["sales"] - figures["returns"]
+    figures["units"] = (figures["units_sold"] - figures["units_returned"]).round(3)
+    return figures[["kopecks", "receipts", "units", "traffic"]]
+
+
+def _listed(flt: ReportFilter, grain: str) -> pd.MultiIndex:
+    """Points shown with nothing sold: every active seller in every month of the period
+    (cxm.reports.sales: a silent seller is news, not a gap)."""
+    if GRAINS[grain][0] != "seller":
+        return pd.MultiIndex.from_tuples([], names=[UNIT, BUCKET])
+    seller_id = flt.seller_id()
+    sellers = (
+        Seller.objects.filter(pk=seller_id)
+        if seller_id is not None
+        else Seller.objects.filter(store_id__in=flt.store_ids(), active=True)
+    )
+    months = pd.date_range(flt.period.start.replace(day=1), flt.period.end, freq="MS")
+    return pd.MultiIndex.from_product(
+        [sorted(sellers.values_list("code", flat=True)), months.strftime("%Y-%m-%d")],
+        names=[UNIT, BUCKET],
+    )
+
+
+def _sales_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """The KPI report's figures (cxm.metrics.kpi.SalesFigures)."""
+    f = _sales(flt, grain)
+    return pd.DataFrame(
+        {
+            "revenue": f["kopecks"] / 100,
+            "receipts": f["receipts"],
+            "units": f["units"],
+            "traffic": f["traffic"],
+            "conversion": _ratio(f["receipts"], f["traffic"]),
+            "average_ticket": _per(f["kopecks"], f["receipts"]),
+            "upt": _ratio(f["units"], f["receipts"]),
+            "average_price": _per(f["kopecks"], f["units"], scale=1000),
+        },
+        index=f.index,
+    )
+
+
+def _staff_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """The staff report's process figures (cxm.staff.reports.sellers_report): its points
+    are those with consultations or sales; coverage over the store's visitors, or over the
+    visitors of a seller's shift hours."""
+    activity = _service_sums(
+        flt,
+        grain,
+        STAFF_FIGURES,
+        ["consultations", "converted_consultations", "failed_consultations"],
+    )
+    sales = _sales(flt, grain)
+    index = activity.index.union(sales.index)
+    activity = activity.reindex(index, fill_value=0)
+    if GRAINS[grain][0] == "seller" or flt.seller_id() is not None:
+        traffic = _shift_traffic(flt, grain).reindex(index, fill_value=0)
+    else:
+        traffic = sales["traffic"].reindex(index)
+    points = _summed(
+        _service(flt, grain, STAFF_FIGURES), grain, ["checklist_earned", "checklist_possible"]
+    )
+    points = points.reindex(index)
+    n, converted = activity["consultations"], activity["converted_consultations"]
+    failed = activity["failed_consultations"]
+    return pd.DataFrame(
+        {
+            "consultations": n,
+            "coverage": _ratio(n, traffic),
+            "consultation_conversion": _ratio(converted, converted + failed),
+            "failed_consultations": failed,
+            "compliance": _ratio(points["checklist_earned"], points["checklist_possible"]),
+        },
+        index=index,
+    )
+
+
+def _shift_traffic(flt: ReportFilter, grain: str) -> pd.Series:
+    """Visitors of the store's hours from a seller's first to last consultation or receipt
+    of each day, summed per point (the staff report's `_shift_traffic`, in columns: each
+    store-day's visitors by hour cumulated, a span's visitors the difference at its ends)."""
+    source = sources.current()
+    unit_field = group_fields(grain)[0]
+    service = _service(flt, grain, STAFF_FIGURES)
+    consulted = service[service["consultations"] > 0].rename(
+        columns={"first_consultation_hour": "first", "last_consultation_hour": "last"}
+    )
+    receipt_hours = source.seller_hours(flt.store_ids(), flt.period, flt.seller_id(), unit_field)
+    columns = [unit_field, "store_id", "day", "first", "last"]
+    spans = pd.concat([consulted[columns], _read(receipt_hours)[columns]])
+    if spans.empty:
+        return pd.Series(dtype="int64")
+    spans["day"] = pd.to_datetime(spans["day"])
+    spans = spans.groupby([unit_field, "store_id", "day"], as_index=False).agg(
+        first=("first", "min"), last=("last", "max")
+    )
+    hours = _read(
+        source.traffic(sorted(set(spans["store_id"])), flt.period, ("store_id", "day", "hour"))
+    )
+    hours["day"] = pd.to_datetime(hours["day"])
+    store_days = hours[["store_id", "day"]].drop_duplicates().reset_index(drop=True)
+    slot = store_days.reset_index().set_index(["store_id", "day"])["index"]
+    by_hour = np.zeros((len(store_days), 25), dtype="int64")  # column 0: before the first hour
+    rows = slot.reindex(pd.MultiIndex.from_frame(hours[["store_id", "day"]])).to_numpy()
+    np.add.at(by_hour, (rows, hours["hour"].to_numpy(dtype="int64") + 1), hours["visitors"])
+    cumulated = by_hour.cumsum(axis=1)
+    where = slot.reindex(pd.MultiIndex.from_frame(spans[["store_id", "day"]]))
+    known = where.notna().to_numpy()
+    at = where.fillna(0).to_numpy(dtype="int64")
+    first, last = spans["first"].to_numpy(dtype="int64"), spans["last"].to_numpy(dtype="int64")
+    spans["visitors"] = np.where(known, cumulated[at, last + 1] - cumulated[at, first], 0)
+    return _summed(spans, grain, ["visitors"])["visitors"]
+
+
+def _press_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """The ИЭЛ report's figures (cxm.feedback.reports.iel_report): repeat presses count
+    nowhere; its points are those with presses or sales."""
+    presses = _service_sums(flt, grain, PRESS_FIGURES, list(PRESS_FIGURES[:4]))
+    receipts = _sales(flt, grain)["receipts"]
+    index = presses.index.union(receipts.index)
+    presses = presses.reindex(index, fill_value=0)
+    receipts = receipts.reindex(index, fill_value=0)
+    service = _service(flt, grain, PRESS_FIGURES)
+    consultations = _summed(service, grain, ["consultations"])["consultations"]
+    positive, negative = presses["positive_presses"], presses["negative_presses"]
+    return pd.DataFrame(
+        {
+            "likes": positive,
+            "like_index": _ratio(positive, consultations.reindex(index)),
+            "iel": _ratio(100.0 * (positive - negative), receipts),
+        },
+        index=index,
+    )
+
+
+def _nps_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """The NPS report's figure (cxm.feedback.reports.nps_report); its points are those with
+    answers or sales."""
+    counts = _service_sums(flt, grain, ANSWER_FIGURES, list(ANSWER_FIGURES))
+    index = counts.index.union(_sales(flt, grain).index)
+    counts = counts.reindex(index, fill_value=0)
+    respondents = counts["promoters"] + counts["passives"] + counts["detractors"]
+    nps = _ratio(100.0 * (counts["promoters"] - counts["detractors"]), respondents)
+    return pd.DataFrame({"nps": nps}, index=index)
 
 
 def _sales_rows(flt: ReportFilter, by: str) -> list[dict[str, Any]]:
@@ -40,36 +326,48 @@ _press_rows = _report_rows(iel_report)
 
 @dataclass(frozen=True)
 class Series:
+    """A report's field as a series. `rows` is the report asked with `by=<grain>` (its rows
+    define the figure); `read`, where given, reads the same figures column-wise (the
+    workbench's own series). Other apps register row-read series (speech, emotions)."""
+
     name: str
     label: Any  # lazily translated
     rows: Rows
     field: str = ""  # the row field; the series name when empty
+    read: Reader | None = None
 
     @property
     def row_field(self) -> str:
         return self.field or self.name
 
 
+def _series(name: str, label: Any, read: Reader, rows: Rows, field: str = "") -> Series:
+    return Series(name, label, rows, field, read)
+
+
+_SALES = (_sales_series, _sales_rows)
+_STAFF = (_staff_series, _staff_rows)
+_PRESSES = (_press_series, _press_rows)
 SERIES: dict[str, Series] = {
     s.name: s
     for s in (
-        Series("revenue", _("Revenue"), _sales_rows),
-        Series("receipts", _("Receipts"), _sales_rows),
-        Series("units", _("Units sold"), _sales_rows),
-        Series("traffic", _("Traffic"), _sales_rows),
-        Series("conversion", _("Conversion"), _sales_rows),
-        Series("average_ticket", _("Average ticket"), _sales_rows),
-        Series("upt", _("UPT"), _sales_rows),
-        Series("average_price", _("Average price"), _sales_rows),
-        Series("consultations", _("Consultations"), _staff_rows),
-        Series("coverage", _("Coverage"), _staff_rows),
-        Series("consultation_conversion", _("Consultation conversion"), _staff_rows),
-        Series("failed_consultations", _("Failed consultations"), _staff_rows),
-        Series("compliance", _("Standard compliance"), _staff_rows),
-        Series("likes", _("Likes"), _press_rows, field="positive"),
-        Series("like_index", _("Like-Index"), _press_rows),
-        Series("iel", _("ИЭЛ"), _press_rows),
-        Series("nps", _("NPS"), _nps_rows),
+        _series("revenue", _("Revenue"), *_SALES),
+        _series("receipts", _("Receipts"), *_SALES),
+        _series("units", _("Units sold"), *_SALES),
+        _series("traffic", _("Traffic"), *_SALES),
+        _series("conversion", _("Conversion"), *_SALES),
+        _series("average_ticket", _("Average ticket"), *_SALES),
+        _series("upt", _("UPT"), *_SALES),
+        _series("average_price", _("Average price"), *_SALES),
+        _series("consultations", _("Consultations"), *_STAFF),
+        _series("coverage", _("Coverage"), *_STAFF),
+        _series("consultation_conversion", _("Consultation conversion"), *_STAFF),
+        _series("failed_consultations", _("Failed consultations"), *_STAFF),
+        _series("compliance", _("Standard compliance"), *_STAFF),
+        _series("likes", _("Likes"), *_PRESSES, field="positive"),
+        _series("like_index", _("Like-Index"), *_PRESSES),
+        _series("iel", _("ИЭЛ"), *_PRESSES),
+        _series("nps", _("NPS"), _nps_series, _nps_rows),
     )
 }
 
@@ -87,23 +385,45 @@ def check_grain(grain: str) -> None:
 
 def series_frame(flt: ReportFilter, names: list[str], grain: str) -> pd.DataFrame:
     """One row per (unit, bucket) that has any figure, one float column per series (NaN
-    where the figure is unknown: no visitors counted gives no conversion). Each report is
-    asked once, grouped by the grain's pair (`store-day`, …, see cxm.reports.sales.PAIRS)."""
+    where the figure is unknown: no visitors counted gives no conversion), sorted by unit
+    and bucket (ISO dates). Each source is read once: column-wise where the series can be,
+    else through its report's rows."""
     check_series("series", names)
     check_grain(grain)
+    wanted = [SERIES[name] for name in names]
+    readers = dict.fromkeys(s.read for s in wanted if s.read is not None)
+    frames = [read(flt, grain) for read in readers]
+    by_rows = [s for s in wanted if s.read is None]
+    if by_rows:
+        frames.append(_rows_frame(flt, by_rows, grain).rename_axis([UNIT, BUCKET]))
+    frame = pd.concat(frames, axis=1, join="outer")
+    frame = frame[names].astype(float).sort_index()
+    return frame.rename_axis(list(GRAINS[grain]))
+
+
+def report_frame(flt: ReportFilter, names: list[str], grain: str) -> pd.DataFrame:
+    """The same frame read through the reports' rows (each report asked once, grouped by
+    the grain): slow on a big chain, the reference `series_frame` must equal."""
+    check_series("series", names)
+    check_grain(grain)
+    return _rows_frame(flt, [SERIES[name] for name in names], grain)
+
+
+def _rows_frame(flt: ReportFilter, wanted: list[Series], grain: str) -> pd.DataFrame:
     unit, bucket = GRAINS[grain]
-    sources: dict[Rows, list[Series]] = {}
-    for name in names:
-        sources.setdefault(SERIES[name].rows, []).append(SERIES[name])
+    reports: dict[Rows, list[Series]] = {}
+    for series in wanted:
+        reports.setdefault(series.rows, []).append(series)
     values: dict[tuple[str, str], dict[str, float]] = {}
-    for rows, wanted in sources.items():
+    for rows, of_report in reports.items():
         for row in rows(flt, grain):
             if row[unit] is None:
                 continue  # receipts of no known seller (self-checkout)
             cell = values.setdefault((row[unit], str(row[bucket])), {})
-            cell.update({s.name: _number(row.get(s.row_field)) for s in wanted})
+            cell.update({s.name: _number(row.get(s.row_field)) for s in of_report})
     index = pd.MultiIndex.from_tuples(sorted(values), names=[unit, bucket])
-    return pd.DataFrame([values[key] for key in index], index=index, columns=names, dtype=float)
+    columns = [s.name for s in wanted]
+    return pd.DataFrame([values[key] for key in index], index=index, columns=columns, dtype=float)
 
 
 def _number(value: Any) -> float:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cxm.analytics.pages import (
     correlations_data,
+    drawn,
     drivers_data,
     export_of,
     factors_data,
@@ -31,12 +32,21 @@ Build = Callable[[DashboardQuery, QueryDict], dict[str, Any]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _analysis(template: str, build: Build) -> Callable[[HttpRequest], HttpResponse]:
+def _analysis(
+    template: str, build: Build, *, sampled: bool = False
+) -> Callable[[HttpRequest], HttpResponse]:
+    """`sampled`: the HTML page draws a sample of the points (`drawn`); the JSON twin and
+    the XLSX file carry them all."""
+
     @login_required
     def view(request: HttpRequest) -> HttpResponse:
-        if request.GET.get("format") == "xlsx":
+        wants = request.GET.get("format")
+        if wants == "xlsx":
             return _workbook(request, build)
-        return _page(template, partial(build, params=request.GET))(request)
+        page = partial(build, params=request.GET)
+        if sampled and wants != "json":
+            return _page(template, lambda query: drawn(page(query)))(request)
+        return _page(template, page)(request)
 
     return view
 
@@ -58,8 +68,8 @@ def _workbook(request: HttpRequest, build: Build) -> HttpResponse:
     return response
 
 
-correlations = _analysis("analytics/correlations.html", correlations_data)
-drivers = _analysis("analytics/drivers.html", drivers_data)
+correlations = _analysis("analytics/correlations.html", correlations_data, sampled=True)
+drivers = _analysis("analytics/drivers.html", drivers_data, sampled=True)
 factors = _analysis("analytics/factors.html", factors_data)
 revenue = _analysis("analytics/revenue.html", revenue_data)
 sources = _analysis("analytics/sources.html", revenue_sources_data)
