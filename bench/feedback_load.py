@@ -17,10 +17,15 @@ is GET of the form, its csrftoken cookie, POST of the answer). Its own CPU time 
 and the server processes' (from /proc): on a shared machine, CPU time a request is steadier
 than requests a second.
 
+After the load, the limit itself: the server again with the device limit lowered to 200 a
+minute, one device flooding 1,000 presses over all processes — between 200 and
+200 + processes × 20 must get through, the rest 429, and exactly those be stored.
+
 Baseline in the same run and on the same server: GET of the terminal page (a template, no
 database; rate-limited as a device page, so counted — in memory, written to the shared table
-about once a second, cxm/trust/throttle.py) — the server's own ceiling for a request. Prints requests/s for each; `--runs`
-repeats the measurements on fresh receipts and quotes the median.
+about once a second, cxm/trust/throttle.py) — the server's own ceiling for a request. Prints
+requests/s for each; `--runs` repeats the measurements on fresh receipts and quotes the
+median.
 """
 
 import argparse
@@ -103,7 +108,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(env: dict[str, str], processes: int) -> list[tuple[int, subprocess.Popen]]:
+def serve(
+    env: dict[str, str], processes: int, warm: str = "/feedback/terminal/"
+) -> list[tuple[int, subprocess.Popen]]:
     """The production start of docs/deployment.md: waitress processes, each on its own port."""
     servers = []
     for _ in range(processes):
@@ -126,14 +133,14 @@ def serve(env: dict[str, str], processes: int) -> list[tuple[int, subprocess.Pop
         else:
             raise SystemExit("the server did not start")
     # A few requests each: Django's URL resolver and templates load on first use.
-    asyncio.run(_warm([port for port, _ in servers]))
+    asyncio.run(_warm([port for port, _ in servers], warm))
     return servers
 
 
-async def _warm(ports: list[int]) -> None:
+async def _warm(ports: list[int], path: str) -> None:
     for port in ports:
         connection = Connection(port)
-        status, _, _ = await connection.request("GET", "/feedback/terminal/")
+        status, _, _ = await connection.request("GET", path)
         assert status == 200, status
         await connection.close()
 
@@ -342,11 +349,62 @@ def main() -> None:
             batch = list(itertools.islice(links_left, args.answers))
             rows["posts"].append(_forms_then_answers(servers, batch))
     finally:
-        for _, server in servers:
-            server.terminate()
-            server.wait()
+        stop(servers)
     report(args, rows, load)
     count(args.presses * args.runs, len(links))
+    if not args.no_rate_limits:
+        flood(env, args.processes, token)
+
+
+def stop(servers) -> None:
+    for _, server in servers:
+        server.terminate()
+        server.wait()
+
+
+FLOOD_LIMIT, FLOOD_PRESSES = 200, 1000
+
+
+def flood(env: dict[str, str], processes: int, token: str) -> None:
+    """The limit shared by the processes: the same server with the device limit lowered, one
+    device sending FLOOD_PRESSES presses over all of them at once. Between the limit and
+    limit + processes × limit // 10 get through (docs/security.md), the rest 429 — and exactly
+    those are in the database."""
+    from cxm.feedback.models import Press
+
+    # Warmed on the login form: the terminal page is a device page, and the load's requests
+    # from this address may have filled the lowered limit already.
+    limited = {**env, "CXM_RATE_LIMITS": f"device={FLOOD_LIMIT}/60"}
+    servers = serve(limited, processes, warm="/accounts/login/")
+    # The whole flood in one fixed window: wait while fewer than 20 s of it are left.
+    while time.time() % 60 > 40:
+        time.sleep(1)
+    statuses: list[int] = []
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    async def work(connection: Connection, n: int) -> None:
+        body = f'[{{"id": "flood-{n}", "at": "2026-03-03T12:00:00+03:00", "button": "good"}}]'
+        status, _, _ = await connection.request(
+            "POST", "/api/v1/devices/events/presses", auth, body.encode()
+        )
+        statuses.append(status)
+
+    try:
+        asyncio.run(_drive([port for port, _ in servers], list(range(FLOOD_PRESSES)), work))
+    finally:
+        stop(servers)
+    passed, refused = statuses.count(200), statuses.count(429)
+    stored = Press.objects.filter(external_id__startswith="flood-").count()
+    bound = FLOOD_LIMIT + processes * (FLOOD_LIMIT // 10)
+    print(
+        f"flood of {FLOOD_PRESSES} presses from one device, limit {FLOOD_LIMIT}/60 s over "
+        f"{processes} process(es): {passed} passed (bound {FLOOD_LIMIT}…{bound}), {refused} "
+        f"refused with 429, {stored} stored"
+    )
+    if not (FLOOD_LIMIT <= passed <= bound and passed + refused == FLOOD_PRESSES == len(statuses)):
+        raise SystemExit("the shared rate limit did not hold")
+    if stored != passed:
+        raise SystemExit("presses stored differ from presses let through")
 
 
 KINDS = {
