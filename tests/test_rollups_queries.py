@@ -25,6 +25,10 @@ PAGES = {
     "store dashboard": (f"/?{WEEK}&store=MSK-1&format=json", 24),
     "seller dashboard": (f"/?{WEEK}&store=MSK-1&seller=MSK-1-S1&format=json", 24),
     "monthly trend": (f"/?{WEEK}&grain=month&format=json", 17),
+    # Twelve whole months: the heat map reads the month rollup instead of the store-hours.
+    # (One query fewer than a week's: a year's previous period is the same period last year.)
+    "chain dashboard over a year": ("/?from=2025-03-01&to=2026-02-28&format=json", 16),
+    "seller ranking": (f"/staff/sellers/?{WEEK}&format=json", 16),
 }
 API = {
     "kpi": (f"/api/v1/reports/kpi?{WEEK}", 8),
@@ -33,6 +37,8 @@ API = {
     "kpi of a store by day": (f"/api/v1/reports/kpi?{WEEK}&store=MSK-1&by=day", 10),
     "heatmap": (f"/api/v1/reports/heatmap?{WEEK}", 5),
     "decomposition by store": (f"/api/v1/reports/decomposition?{WEEK}&by=store", 9),
+    "nps by store": (f"/api/v1/reports/nps?{WEEK}&by=store", 19),
+    "sellers": (f"/api/v1/reports/sellers?{WEEK}", 14),
 }
 
 
@@ -145,7 +151,8 @@ def test_the_rollup_refresh_finds_its_facts_and_rows_by_index(chain_sales):
     with CaptureQueriesContext(connection) as captured:
         refresh_store_days(keys)
     statements = [q["sql"] for q in captured.captured_queries if "VALUES" in q["sql"]]
-    assert len(statements) == 6
+    # The sales rollups' six statements, the service rollup's two, the month heat map's two.
+    assert len(statements) == 10
     for sql in statements:
         scans = _scans(sql)
         assert scans and not [s for s in scans if s.startswith("Seq Scan")], (sql, scans)

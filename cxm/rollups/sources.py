@@ -13,6 +13,7 @@ and survey answers — under the seller ranking and the NPS page.
 
 `reading(source)` switches the source for the code inside it, e.g. a whole dashboard."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -209,29 +210,32 @@ class Rollups:
         return _summed(rows, fields, visitors=Coalesce(Sum("visitors"), 0))
 
     def weekday_hours(self, store_ids, period) -> list[Row]:
-        """Whole calendar months from the month × weekday × hour rollup (84 rows a store-month),
-        the days before the first and after the last whole month from the store-hours."""
-        first, after = _whole_months(period)
-        if first >= after:
-            return weekday_hours_of(self, store_ids, period)
-        months = StoreMonthHour.objects.filter(
-            store_id__in=store_ids, month__gte=first, month__lt=after
-        )
-        summed = months.values("weekday", "hour").annotate(
-            receipts=Sum("receipts"), visitors=Sum("visitors"), intervals=Sum("intervals")
-        )
-        rows = [{**row, "counted": row.pop("intervals") > 0} for row in summed.order_by()]
-        # The days around the whole months (a period may start or end mid-month).
-        for start, end in ((period.start, first - timedelta(days=1)), (after, period.end)):
-            if start <= end:
-                rows += weekday_hours_of(self, store_ids, Period(start, end))
-        cells: dict[tuple[int, int], Row] = {}
-        for row in rows:
-            cell = _cell(cells, row["weekday"], row["hour"])
-            cell["receipts"] += row["receipts"]
-            cell["visitors"] += row["visitors"]
-            cell["counted"] |= row["counted"]
-        return list(cells.values())
+        """Each calendar month the period touches from the month × weekday × hour rollup (84
+        rows a store-month) where the period holds most of it, less the store-hours of its days
+        outside the period; from the store-hours of its days inside where it holds less."""
+        months, plus, minus = _month_cover(period)
+        signed: list[tuple[int, Iterable[Row]]] = []
+        if months:
+            rows = StoreMonthHour.objects.filter(store_id__in=store_ids, month__in=months)
+            summed = rows.values("weekday", "hour").annotate(
+                receipts=Sum("receipts"), visitors=Sum("visitors"), intervals=Sum("intervals")
+            )
+            signed.append((1, summed.order_by()))
+        for sign, days in [(1, p) for p in plus] + [(-1, p) for p in minus]:
+            rows, _ = self.sales_and_traffic(store_ids, days, ("day", "hour"))
+            signed.append((sign, ({**r, "weekday": r["day"].weekday()} for r in rows)))
+        sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for sign, rows in signed:
+            for row in rows:
+                acc = sums[(row["weekday"], row["hour"])]
+                acc[0] += sign * row["receipts"]
+                acc[1] += sign * row["visitors"]
+                acc[2] += sign * row["intervals"]
+        return [
+            {"weekday": wd, "hour": hour, "receipts": receipts, "visitors": visitors,
+             "counted": intervals > 0}
+            for (wd, hour), (receipts, visitors, intervals) in sums.items()
+        ]  # fmt: skip
 
     def service(self, store_ids, period, seller_id, fields, figures) -> Iterable[Row]:
         if "hour" in fields:  # kept per day; by hour (the NPS API's `by=hour`) from the facts
@@ -351,14 +355,31 @@ def _empty_service(figures: Sequence[str]) -> Row:
     return {name: None if name in _HOURS else 0 for name in figures}
 
 
-def _whole_months(period: Period) -> tuple[date, date]:
-    """The first day of the first whole calendar month in the period and the day after the
-    last one (the first not before the second: there is none)."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
-    after = _next_month(period.end)
-    if after - timedelta(days=1) != period.end:
-        after = period.end.replace(day=1)
-    return first, after
+def _month_cover(period: Period) -> tuple[list[date], list[Period], list[Period]]:
+    """How to sum a period from month rows and day rows: the months to read whole, the day
+    ranges to add and the day ranges to take away (fewest day rows for each month)."""
+    months: list[date] = []
+    plus: list[Period] = []
+    minus: list[Period] = []
+    month = period.start.replace(day=1)
+    while month <= period.end:
+        end = _next_month(month) - timedelta(days=1)
+        inside = Period(max(month, period.start), min(end, period.end))
+        outside = [
+            Period(a, b)
+            for a, b in (
+                (month, inside.start - timedelta(days=1)),
+                (inside.end + timedelta(days=1), end),
+            )
+            if a <= b
+        ]
+        if sum(p.days for p in outside) < inside.days:
+            months.append(month)
+            minus += outside
+        else:
+            plus.append(inside)
+        month = _next_month(month)
+    return months, plus, minus
 
 
 def _next_month(day: date) -> date:
