@@ -41,7 +41,10 @@ class ReportQuery(Schema):
     grain: str | None = Field(None, description="correlations, drivers: store-day … seller-month")
     outcome: str | None = Field(None, description="drivers: the outcome series")
     drivers: list[str] | None = Field(None, description="drivers: series (repeat the parameter)")
-    template: str | None = Field(None, description="factors: checklist template code")
+    template: str | None = Field(
+        None, description="factors: checklist template or survey bank code"
+    )
+    source: str | None = Field(None, description="factors: checklists (default) or survey")
 
     def period(self) -> Period:
         if self.end < self.start:

@@ -40,7 +40,7 @@ REPORTS: dict[str, Callable[..., dict[str, Any]]] = {
 REPORT_OPTIONS: dict[str, tuple[str, ...]] = {
     "correlations": ("x", "y", "grain"),
     "drivers": ("outcome", "drivers", "grain"),
-    "factors": ("template",),
+    "factors": ("template", "source"),
 }
 OPTION_NAMES = tuple(sorted({name for names in REPORT_OPTIONS.values() for name in names}))
 

@@ -37,7 +37,8 @@ class Command(BaseCommand):
                 help="correlations: series names, repeated or comma-separated",
             )
         parser.add_argument("--outcome", help="drivers: the outcome series")
-        parser.add_argument("--template", help="factors: checklist template code")
+        parser.add_argument("--template", help="factors: checklist template or survey bank code")
+        parser.add_argument("--source", help="factors: checklists (default) or survey")
         parser.add_argument(
             "--drivers", type=_names, action="extend", help="drivers: series, comma-separated"
         )
