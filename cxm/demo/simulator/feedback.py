@@ -6,7 +6,13 @@ recommend answer is round(7.4 + 1.9·x + ε), ε ~ N(0, 1), clipped to 0…10; t
 planted driver factor (`DRIVER`: the seller's courtesy) follows x closely, the other factors
 do not depend on x at all. So the store's true NPS has a closed form (the recommend answer
 before rounding is normal), and the driver is the one factor that explains NPS. A terminal
-press follows x too (excellent … bad)."""
+press follows x too (excellent … bad).
+
+The other questions carry a planted dimension structure (the factor analysis's ground truth):
+each customer also has a hidden opinion z ~ N(0, 1) of each dimension of the bank (physical
+aspects, reliability, …), independent of x; a question's rating is 3.6 + 0.8·z of its
+dimension + noise, so the questions of one dimension correlate (0.79 before rounding) and
+those of different dimensions do not; each question's spread is what it was without them."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +27,8 @@ FEEDBACK_STREAM = 7
 BANK = "rsqs"
 DRIVER = "rsqs_personal_courtesy"
 RECOMMEND_BASE, RECOMMEND_SLOPE, RECOMMEND_NOISE = 7.4, 1.9, 1.0
+# A non-driver question: mean, spread, and its loading on its dimension's hidden opinion.
+RATING_MEAN, RATING_SPREAD, DIMENSION_LOADING = 3.6, 0.9, 0.8
 PRESS_LEVELS = ((1.0, "excellent"), (0.2, "good"), (-0.5, "neutral"), (-1.2, "poor"))
 PRESS_DELAY_S = 30  # a customer presses half a minute after paying, at their till's terminal
 TERMINAL_BUSY_S = 10  # the chain's default repeat interval: a terminal this busy is skipped
@@ -72,6 +80,8 @@ class VoiceTruth:
     selective_seller: str | None = None  # the seller who surveys only happy customers
     store_voice: dict[str, StoreVoice] = field(default_factory=dict)
     store_nps: dict[str, float] = field(default_factory=dict)  # true population NPS
+    # The planted dimension of each question but the driver (which follows the experience).
+    dimensions: dict[str, str] = field(default_factory=dict)
     responses: dict[str, int] = field(default_factory=dict)  # answered, per store
     declined: dict[str, int] = field(default_factory=dict)
     positive: dict[str, int] = field(default_factory=dict)  # counted presses, per store
@@ -111,6 +121,10 @@ class VoiceGenerator:
         for counter in ("responses", "declined", "positive", "negative", "receipts"):
             setattr(self.truth, counter, dict.fromkeys(voices, 0))
         self._factors = [q.code for q in BANKS[BANK]]
+        self.truth.dimensions = {q.code: q.dimension for q in BANKS[BANK] if q.code != DRIVER}
+        # Hidden opinions of the dimensions from a stream of their own: the other draws
+        # (and so every other figure of the chain) are those of a chain without them.
+        self._opinions = _rng(seed, 2)
         self._last_press: dict[str, datetime] = {}
         last_store = stores[-1]["code"]
         self.truth.selective_seller = next(s["code"] for s in sellers if s["store"] == last_store)
@@ -196,11 +210,17 @@ class VoiceGenerator:
             return {**record, "declined": True}
         self.truth.responses[store] += 1
         asked = rng.choice(len(self._factors), size=FACTORS_PER_SURVEY, replace=False)
+        dimensions = sorted(set(self.truth.dimensions.values()))
+        opinion = dict(zip(dimensions, self._opinions.normal(size=len(dimensions)), strict=True))
+        own_spread = float(np.sqrt(RATING_SPREAD**2 - DIMENSION_LOADING**2))
         answers = {}
         for i in sorted(asked.tolist()):
             code = self._factors[i]
-            mean = 3.2 + 1.1 * x if code == DRIVER else 3.6
-            noise = 0.6 if code == DRIVER else 0.9
+            if code == DRIVER:
+                mean, noise = 3.2 + 1.1 * x, 0.6
+            else:
+                mean = RATING_MEAN + DIMENSION_LOADING * opinion[self.truth.dimensions[code]]
+                noise = own_spread
             answers[code] = int(np.clip(np.rint(mean + rng.normal(0, noise)), 1, 5))
         nps = int(recommend_scores(np.array([x]), rng)[0])
         self._click(store, record["id"], nps >= 9, rng)
