@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
+from cxm.feedback.banks import BANKS
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
 from cxm.org.models import Store
@@ -162,3 +163,18 @@ def test_the_factor_page_says_when_there_are_no_checklists(client, chain_sales):
     assert "No checklists in the period" in client.get("/analytics/factors/", WEEK).content.decode()
     bad = client.get("/analytics/factors/", {**WEEK, "template": "nope", "format": "json"})
     assert bad.status_code == 400 and bad.json()["field"] == "template"
+
+
+def test_the_factor_page_analyses_the_survey_when_asked(client, chain_sales):
+    client.force_login(chain_sales["analyst"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    survey = {**WEEK, "source": "survey"}
+    twin = client.get("/analytics/factors/", {**survey, "format": "json"}).json()
+    assert twin["sources"] == ["checklists", "survey"] and twin["templates"] == list(BANKS)
+    report = twin["report"]
+    assert report["source"] == "survey" and report["template"] is None
+    assert report["problem"] == "too_few_points" and report["pairwise_min"] == 50
+    html = client.get("/analytics/factors/", survey).content.decode()
+    assert "No survey answers in the period" in html and 'name="source"' in html
+    bad = client.get("/analytics/factors/", {**WEEK, "source": "reviews", "format": "json"})
+    assert bad.status_code == 400 and bad.json()["field"] == "source"

@@ -4,6 +4,7 @@ visitors and units sold is found with the figures of the simulator's truth."""
 
 import json
 from collections import defaultdict
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -15,10 +16,12 @@ from cxm.analytics.series import GRAINS, SERIES, report_frame, series_frame
 from cxm.demo.loading import load_simulation
 from cxm.demo.simulator import SimulationConfig
 from cxm.demo.simulator.staff import StaffSimulation
+from cxm.feedback.banks import BANKS
+from cxm.feedback.models import SurveyResponse
 from cxm.metrics.periods import Period
 from cxm.metrics.revenue_sources import MONTH_DAYS
 from cxm.org.cli import operator_scope
-from cxm.reports.filters import ReportFilter
+from cxm.reports.filters import FilterError, ReportFilter
 from cxm.reports.registry import build_report
 from tests.factories import bearer
 
@@ -115,6 +118,7 @@ def test_the_analyses_on_the_simulated_chain(db, capsys):
     checklist_items_are_factor_analysed(flt)
     revenue_sources_are_priced_from_the_simulated_kpi_tree(flt, simulated)
     series_read_in_columns_are_the_reports_figures(chain, simulated)
+    survey_questions_are_factor_analysed(flt, capsys)
 
 
 def visitors_and_units_sold_correlate(flt, simulated):
@@ -231,3 +235,34 @@ def series_read_in_columns_are_the_reports_figures(chain, simulated):
             assert len(read) > 0
             by_rows = report_frame(fresh[1], names, grain)
             pd.testing.assert_frame_equal(read, by_rows, check_exact=True)
+
+
+def survey_questions_are_factor_analysed(flt, capsys):
+    """The survey's questions through the same analysis: each pair of questions over the
+    customers who rated both (n is the smallest pair's, counted here from the answers); a
+    week of three stores is too few customers per pair, and the message says so."""
+    report = build_report("factors", flt, source="survey")
+    assert report["source"] == "survey" and report["template"] == "rsqs"
+    assert [r["item"] for r in report["rows"]] == [q.code for q in BANKS["rsqs"]]
+    assert {r["declared_factor"] for r in report["rows"]} == {q.dimension for q in BANKS["rsqs"]}
+    rated = [
+        set(answers)
+        for answers in SurveyResponse.objects.filter(declined=False).values_list(
+            "answers", flat=True
+        )
+        if answers
+    ]
+    codes = [q.code for q in BANKS["rsqs"]]
+    fewest = min(sum(a in r and b in r for r in rated) for a in codes for b in codes)
+    assert report["n"] == fewest and report["pairwise_min"] == 50
+    assert len(report["points"]) == len(rated)
+    printed = cli_json(
+        capsys, "factors", "--from", report["from"], "--to", report["to"], "--source", "survey"
+    )
+    assert printed == json.loads(json.dumps(report, default=str))
+    week = flt.shifted(Period(flt.period.start, flt.period.start + timedelta(days=6)))
+    short = build_report("factors", week, source="survey")
+    assert short["problem"] == "too_few_points" and short["n"] < 50
+    assert "design does not allow" in short["message"]
+    with pytest.raises(FilterError, match="unknown source"):
+        build_report("factors", flt, source="reviews")

@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cxm.analytics.reports import (
+    FACTOR_SOURCES,
     PRESETS,
-    checklist_templates,
     correlation_report,
     driver_report,
     factor_report,
+    factor_templates,
 )
 from cxm.analytics.series import DEFAULT_GRAIN, GRAINS, SERIES
 from cxm.analytics.sources import revenue_sources_report
@@ -80,13 +81,16 @@ def drivers_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
 
 
 def factors_data(query: DashboardQuery, params: QueryDict) -> dict[str, Any]:
-    """`template`: the checklist template whose items are analysed (the busiest one)."""
-    report = factor_report(query.filter, params.get("template") or None)
+    """`source`: checklists (default) or survey; `template`: the checklist template or the
+    survey bank whose items are analysed (the busiest one)."""
+    source = params.get("source") or FACTOR_SOURCES[0]
+    report = factor_report(query.filter, params.get("template") or None, source)
     return {
         "page": "factors",
         "filter": _filter_state(query, report),
         "choices": scope_choices(query),
-        "templates": checklist_templates(query.filter),
+        "sources": list(FACTOR_SOURCES),
+        "templates": factor_templates(query.filter, source),
         "report": report,
     }
 

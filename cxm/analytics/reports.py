@@ -1,6 +1,7 @@
 """The analytics reports (`cxm report correlations …`, `/api/v1/reports/correlations`, the
 correlation page): series read through `series`, statistics from `cxm.metrics`."""
 
+from collections import Counter
 from dataclasses import asdict
 from itertools import combinations
 from typing import Any
@@ -12,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from cxm.analytics.series import DEFAULT_GRAIN, SERIES, check_series, series_frame
+from cxm.feedback.banks import BANKS, FACTORS_PER_SURVEY, QUESTIONS, bank_of
+from cxm.feedback.models import SurveyResponse
 from cxm.metrics.correlation import (
     ADJUSTMENT,
     ALPHA,
@@ -200,28 +203,51 @@ def driver_message(analysis: DriverAnalysis) -> str:
     }
 
 
-def factor_report(flt: ReportFilter, template: str | None = None) -> dict[str, Any]:
-    """Exploratory factor analysis of one checklist template's items over the checklists
-    of the period (each item scored earned / possible; N/A is missing): does the standard
-    measure the steps (factors) it declares? `correlations` and `points` are the data it
-    was computed from: the items' correlations over the complete checklists, and those
-    checklists' item scores."""
-    template, frame, declared = checklist_item_scores(flt, template)
-    analysis = analyse_factors(frame)
+# What the factor analysis reads: checklist items, or the survey's factor questions.
+FACTOR_SOURCES = ("checklists", "survey")
+# A survey asks each customer at most FACTORS_PER_SURVEY questions of its bank (a planned-
+# missing design): each pair of questions is correlated over the customers who answered
+# both, and every pair needs this many of them.
+SURVEY_PAIRWISE_MIN = 50
+
+
+def factor_report(
+    flt: ReportFilter, template: str | None = None, source: str | None = None
+) -> dict[str, Any]:
+    """Exploratory factor analysis of one checklist template's items (each scored earned /
+    possible; N/A is missing) or of one survey bank's questions (1–5): does the standard,
+    or the survey model, measure the steps or dimensions it declares? `template` names the
+    checklist template or the bank (the busiest one otherwise). `correlations` and `points`
+    are the data it was computed from: the items' correlations (over the complete
+    checklists; over each pair's answers for a survey) and the item scores."""
+    source = source or "checklists"
+    if source not in FACTOR_SOURCES:
+        raise FilterError(
+            "source", f"unknown source {source!r}; one of {', '.join(FACTOR_SOURCES)}"
+        )
+    if source == "survey":
+        template, frame, declared = survey_item_scores(flt, template)
+        analysis = analyse_factors(frame, pairwise_min=SURVEY_PAIRWISE_MIN)
+        used, unit = frame, "answer"
+    else:
+        template, frame, declared = checklist_item_scores(flt, template)
+        analysis = analyse_factors(frame)
+        used, unit = frame.dropna(), "checklist"
     loadings = dict(zip(analysis.items, analysis.loadings, strict=False))
     assigned = dict(zip(analysis.items, analysis.assignment, strict=False))
     adequacy = dict(zip(analysis.items, analysis.kmo_per_item, strict=False))
     sphericity = analysis.sphericity
-    complete = frame.dropna()
     return {
         "report": "factors",
         "from": flt.period.start.isoformat(),
         "to": flt.period.end.isoformat(),
+        "source": source,
         "template": template,
+        "pairwise_min": SURVEY_PAIRWISE_MIN if source == "survey" else None,
         "n": analysis.n,
         "problem": analysis.problem.value if analysis.problem else None,
         "problem_items": list(analysis.problem_items),
-        "message": factor_message(analysis),
+        "message": factor_message(analysis, source),
         "kmo": analysis.kmo,
         "bartlett_chi_square": sphericity.chi_square if sphericity else None,
         "bartlett_df": sphericity.df if sphericity else None,
@@ -243,10 +269,10 @@ def factor_report(flt: ReportFilter, template: str | None = None) -> dict[str, A
             }
             for item in frame.columns
         ],
-        "correlations": _correlations(complete),
+        "correlations": _correlations(used),
         "points": [
-            {"checklist": code, **{item: _plain(v) for item, v in values.items()}}
-            for code, values in zip(complete.index, complete.to_dict("records"), strict=True)
+            {unit: code, **{item: _plain(v) for item, v in values.items()}}
+            for code, values in zip(used.index, used.to_dict("records"), strict=True)
         ],
     }
 
@@ -274,26 +300,77 @@ def checklist_item_scores(
     return template, frame.sort_index(), declared
 
 
+def survey_item_scores(
+    flt: ReportFilter, bank: str | None
+) -> tuple[str | None, pd.DataFrame, dict[str, str]]:
+    """(bank, one row per survey answer id × one column per question of the bank rated 1–5,
+    NaN where the customer was not asked, each question's declared dimension); the bank
+    with the most ratings unless named."""
+    answers = SurveyResponse.objects.filter(
+        store_id__in=flt.store_ids(), day__gte=flt.period.start, day__lte=flt.period.end
+    ).filter(declined=False)
+    if flt.seller_id() is not None:
+        answers = answers.filter(seller_id=flt.seller_id())
+    ratings = {
+        code: {question: score for question, score in rated.items() if question in QUESTIONS}
+        for code, rated in answers.exclude(answers={}).values_list("external_id", "answers")
+    }
+    per_bank = Counter(bank_of(q) for rated in ratings.values() for q in rated)
+    if bank is None:
+        bank = per_bank.most_common(1)[0][0] if per_bank else None
+    elif bank not in per_bank:
+        raise FilterError("template", f"no survey answers of bank {bank!r} in the period")
+    questions = [q.code for q in BANKS.get(bank, ())]
+    frame = pd.DataFrame.from_dict(
+        {code: rated for code, rated in ratings.items() if any(q in rated for q in questions)},
+        orient="index",
+        columns=questions,
+        dtype=float,
+    )
+    return bank, frame.sort_index(), {q: QUESTIONS[q].dimension for q in questions}
+
+
+def factor_templates(flt: ReportFilter, source: str) -> list[str]:
+    """What the page offers to analyse: the checklist templates filled in the period, or
+    the survey banks."""
+    if source == "survey":
+        return list(BANKS)
+    return checklist_templates(flt)
+
+
 def checklist_templates(flt: ReportFilter) -> list[str]:
     """The codes of the checklist templates filled in the filter's period."""
     codes = checklists_in(flt).values_list("template__code", flat=True).distinct()
     return sorted(codes.order_by())
 
 
-def _correlations(complete: pd.DataFrame) -> list[dict[str, Any]]:
-    """The items' Pearson correlations over the complete checklists (what the analysis
-    factors), one row per item; None where an item does not vary."""
-    if len(complete) < 2:
+def _correlations(scores: pd.DataFrame) -> list[dict[str, Any]]:
+    """The items' Pearson correlations (what the analysis factors), each over the rows that
+    answer both items, one row per item; None where an item does not vary."""
+    if len(scores) < 2:
         return []
-    matrix = complete.corr()
+    matrix = scores.corr()
     return [
         {"item": item, **{other: _plain(float(r)) for other, r in matrix[item].items()}}
         for item in matrix.columns
     ]
 
 
-def factor_message(analysis: FactorAnalysis) -> str:
+def factor_message(analysis: FactorAnalysis, source: str = "checklists") -> str:
     """What the factor analysis can say, in the active language."""
+    if source == "survey" and not analysis.items:
+        return _("no survey answers in the period")
+    if analysis.problem == FactorProblem.TOO_FEW_POINTS and source == "survey":
+        return _(
+            "each customer answers at most %(asked)d of the %(items)d questions: the fewest "
+            "customers who answered two of them together are %(n)d, fewer than the %(min)d "
+            "a correlation needs — the survey's design does not allow a factor analysis yet"
+        ) % {
+            "asked": FACTORS_PER_SURVEY,
+            "items": len(analysis.items),
+            "n": analysis.n,
+            "min": SURVEY_PAIRWISE_MIN,
+        }
     if analysis.problem == FactorProblem.TOO_FEW_POINTS:
         return _("too few complete checklists for this many items (%(n)d)") % {"n": analysis.n}
     if analysis.problem == FactorProblem.CONSTANT:

@@ -122,11 +122,13 @@ def principal_factors(
 
 def principal_axes(correlation: np.ndarray, factors: int) -> np.ndarray:
     """Iterated principal-axis loadings (unrotated), from squared multiple correlations
-    until the communalities change by less than 1e-8."""
+    until the communalities change by less than 1e-8. A communality is held at 1 at most
+    (SAS PROC FACTOR's HEYWOOD option): a factor of two items is not identified and would
+    otherwise drift to an item explaining more than all of its variance."""
     communalities = 1 - 1 / np.diag(np.linalg.inv(correlation))
     for _ in range(_MAX_STEPS):
         _, loadings = principal_factors(correlation, communalities, factors)
-        updated = (loadings**2).sum(axis=1)
+        updated = np.minimum((loadings**2).sum(axis=1), 1.0)
         if np.linalg.norm(updated - communalities) < _TOLERANCE:
             break
         communalities = updated
@@ -166,9 +168,8 @@ def analyse_factors(
         n = len(data)
         enough = n >= max(3 * len(items), 10)
     else:
-        answered = data.notna().astype(int)
-        together = answered.T @ answered
-        n = int(together.to_numpy().min()) if items else 0
+        answered = data.notna().to_numpy(dtype=int)
+        n = int((answered.T @ answered).min()) if items else 0
         enough = n >= pairwise_min
     if not enough or len(items) < 3:
         return FactorAnalysis(n, items, FactorProblem.TOO_FEW_POINTS)
