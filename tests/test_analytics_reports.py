@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils.translation import override
 
 from cxm.analytics.series import GRAINS, SERIES, report_frame, series_frame
 from cxm.demo.loading import load_simulation
@@ -261,7 +262,8 @@ def survey_questions_are_factor_analysed(flt, capsys):
     )
     assert printed == json.loads(json.dumps(report, default=str))
     week = flt.shifted(Period(flt.period.start, flt.period.start + timedelta(days=6)))
-    short = build_report("factors", week, source="survey")
+    with override("en"):
+        short = build_report("factors", week, source="survey")
     assert short["problem"] == "too_few_points" and short["n"] < 50
     assert "design does not allow" in short["message"]
     with pytest.raises(FilterError, match="unknown source"):
