@@ -79,16 +79,21 @@ def _decomposition_dicts(
         arrays["revenue"], arrays["receipts"], units[0],
         arrays["base_revenue"], arrays["base_receipts"], units[1],
     )  # fmt: skip
+    # Plain lists: looking a column up per row costs more than the decomposition (200 stores).
+    effect = {
+        name: effects[name].tolist()
+        for name in ("undefined_factor", "traffic_effect", "conversion_effect", "ticket_effect")
+    }
     for row, n in enumerate(kept):
-        undefined = effects["undefined_factor"].iat[row]
+        undefined = effect["undefined_factor"][row]
         # Within the ticket: UPT × average price (only where LMDI split the change).
         split = undefined is None and not np.isnan(upt[row])
         out[n] = {
             "revenue": float(arrays["revenue"][row]) / 100,
             "base_revenue": float(arrays["base_revenue"][row]) / 100,
-            "traffic_effect": float(effects["traffic_effect"].iat[row]) / 100,
-            "conversion_effect": float(effects["conversion_effect"].iat[row]) / 100,
-            "ticket_effect": float(effects["ticket_effect"].iat[row]) / 100,
+            "traffic_effect": float(effect["traffic_effect"][row]) / 100,
+            "conversion_effect": float(effect["conversion_effect"][row]) / 100,
+            "ticket_effect": float(effect["ticket_effect"][row]) / 100,
             "upt_effect": float(upt[row]) / 100 if split else None,
             "price_effect": float(price[row]) / 100 if split else None,
             # Set where a factor is zero in one period and LMDI cannot split the change.
