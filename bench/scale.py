@@ -58,7 +58,7 @@ def main() -> None:
         return
     results = []
     for scale in args.scales:
-        name = f"bench_scale_{scale}x"
+        name = f"{args.prefix}_{scale}x"
         if not args.reuse:
             _create_database(args.url, name)
         child = [sys.executable, __file__, "--one-scale", str(scale), *sys.argv[1:]]
@@ -86,6 +86,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=20, help="per dashboard, from rollups")
     parser.add_argument("--raw-requests", type=int, default=3, help="per dashboard, from facts")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--prefix", default="bench_scale", help="databases: PREFIX_<N>x")
     parser.add_argument(
         "--build-only",
         action="store_true",
@@ -134,12 +135,12 @@ def run_scale(args: argparse.Namespace) -> dict:
     out: dict = {"scale": args.one_scale, "stores": args.stores, "days": days}
     if args.reuse:
         chain, user, days = _built_chain(first)
-        out.update(days=days, **json.loads(_BUILT.read_text())[str(args.one_scale)])
+        out.update(days=days, **json.loads(_BUILT.read_text())[_built_key(args)])
     else:
         chain, user = _chain(args.stores)
         out.update(_fill_history(args, first, days))
         out.update(_build_rollups())
-        _remember_build(args.one_scale, out)
+        _remember_build(_built_key(args), out)
     _fill_service(args, chain, first, days)
     if args.build_only:
         return out
@@ -155,10 +156,14 @@ def run_scale(args: argparse.Namespace) -> dict:
 _BUILT = Path("/tmp/cxm-bench-scale-built.json")
 
 
-def _remember_build(scale: int, out: dict) -> None:
+def _remember_build(key: str, out: dict) -> None:
     built = json.loads(_BUILT.read_text()) if _BUILT.exists() else {}
-    built[str(scale)] = {k: out[k] for k in ("receipts", "fill_s", "store_days", "rollup_build_s")}
+    built[key] = {k: out[k] for k in ("receipts", "fill_s", "store_days", "rollup_build_s")}
     _BUILT.write_text(json.dumps(built))
+
+
+def _built_key(args) -> str:
+    return f"{args.prefix}_{args.one_scale}x"
 
 
 def _built_chain(first: date):
@@ -526,7 +531,6 @@ def _endpoints(first_store: str) -> dict[str, tuple[str, bool]]:
         "NPS API": ("/api/v1/reports/nps?{period}&by=store", False),
         "store NPS API": (f"/api/v1/reports/nps?{{period}}&store={first_store}&by=seller", False),
         "ranking API": ("/api/v1/reports/sellers?{period}&by=seller", False),
-        "NPS page": ("/feedback/?{period}&format=json", False),
         "ranking page": ("/staff/sellers/?{period}&format=json", False),
     }
 
