@@ -257,3 +257,20 @@ def test_the_heat_map_reads_most_of_a_month_from_the_month_rollup(chain):
             read = " ".join(q["sql"] for q in captured.captured_queries)
             assert ("rollups_storemonthhour" in read) == whole, (period, read)
     assert raw["rows"] and sum(cell["receipts"] for cell in raw["rows"]) > 0
+
+
+def test_the_rebuild_check_covers_the_service_and_month_rollups(chain, standard, capsys):
+    from django.core.management import CommandError, call_command
+
+    data = Service(chain, 4)
+    for step in _service_steps(data)[:5]:
+        step()
+    call_command("rollups", "rebuild", "--check")
+    assert "0 rows differed" in capsys.readouterr().out
+    for model, change in ((ServiceDay, {"promoters": 99}), (StoreMonthHour, {"receipts": 0})):
+        kept = _kept(model)
+        model.objects.filter(store__code="MSK-1").update(**change)
+        with pytest.raises(CommandError, match="differ"):
+            call_command("rollups", "rebuild", "--check", "--store", "MSK-1")
+        call_command("rollups", "rebuild", "--store", "MSK-1")
+        assert _kept(model) == kept
