@@ -62,13 +62,12 @@ def traffic_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
     stores = lookups["stores"]
     for r in records(path):
         store_id, tz = stores[r["store"]]
-        start = datetime.fromisoformat(r["start"])
-        local = start.astimezone(tz)
+        start, local = moment(r["start"], tz)
         yield (
             "traffic_visitorcount",
             (
                 store_id,
-                start.astimezone(UTC),
+                start,
                 r["minutes"],
                 r["visitors_in"],
                 r.get("visitors_out", r["visitors_in"]),
@@ -79,22 +78,19 @@ def traffic_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
 
 
 def consultation_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
-    stores, sellers, chain = lookups["stores"], lookups["sellers"], lookups["chain"]
     for r in records(path):
-        store_id, tz = stores[r["store"]]
-        started = datetime.fromisoformat(r["started_at"])
-        started = started if started.tzinfo else started.replace(tzinfo=tz)
+        store_id, tz = lookups["stores"][r["store"]]
+        started, local = moment(r["started_at"], tz)
         ended = r.get("ended_at")
-        ended = datetime.fromisoformat(ended).astimezone(UTC) if ended else None
-        local = started.astimezone(tz)
+        ended = moment(ended, tz)[0] if ended else None
         yield (
             "staff_consultation",
             (
-                chain,
+                lookups["chain"],
                 r["id"],
                 store_id,
-                sellers[r["seller"]],
-                started.astimezone(UTC),
+                lookups["sellers"][r["seller"]],
+                started,
                 ended,
                 local.date(),
                 local.hour,
@@ -104,22 +100,20 @@ def consultation_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
 
 
 def press_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
-    stores, sellers, chain = lookups["stores"], lookups["sellers"], lookups["chain"]
+    sellers = lookups["sellers"]
     for r in records(path):
-        store_id, tz = stores[r["store"]]
-        at = datetime.fromisoformat(r["at"])
-        at = at if at.tzinfo else at.replace(tzinfo=tz)
-        local = at.astimezone(tz)
+        store_id, tz = lookups["stores"][r["store"]]
+        at, local = moment(r["at"], tz)
         seller = r.get("seller")
         yield (
             "feedback_press",
             (
-                chain,
+                lookups["chain"],
                 r["id"],
                 store_id,
                 sellers[seller] if seller else None,
                 r.get("terminal", ""),
-                at.astimezone(UTC),
+                at,
                 local.date(),
                 local.hour,
                 r["button"],
@@ -128,6 +122,13 @@ def press_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
                 False,
             ),
         )
+
+
+def moment(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """A contract time in UTC and on the store's clock (no offset: the store's local time)."""
+    at = datetime.fromisoformat(text)
+    at = at if at.tzinfo else at.replace(tzinfo=tz)
+    return at.astimezone(UTC), at.astimezone(tz)
 
 
 COLUMNS = {
