@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django_tasks import TaskResultStatus
@@ -20,6 +21,8 @@ from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
 from cxm.incidents.tasks import evaluate
 from cxm.org.models import Store
+from cxm.rollups.models import ServiceDay
+from cxm.rollups.refresh import rebuild
 from cxm.sales.models import Receipt
 from tests.factories import receipt
 
@@ -127,3 +130,31 @@ def test_one_evaluation_waits_for_many_pushes_and_a_taken_one_is_replaced(
         push(client, terminal, press(3, 40))
     (fresh,) = _waiting_evaluations()
     assert fresh != waiting  # what came after the worker began is evaluated again
+
+
+def _service_rows() -> set:
+    columns = [f.attname for f in ServiceDay._meta.concrete_fields if f.attname != "id"]
+    return set(ServiceDay.objects.values_list(*columns))
+
+
+def test_one_press_or_answer_at_a_time_adds_to_its_service_row_as_a_rebuild_counts_it(
+    client, chain, terminal
+):
+    buttons = ("excellent", "poor", "neutral", "like", "dislike", "bad")
+    for n, button in enumerate(buttons):
+        assert push(client, terminal, press(n, 10 * n, button)).status_code == 200
+    assert push(client, terminal, press(99, 1, "bad")).status_code == 200  # a repeat of p0
+    for n, (nps, declined) in enumerate([(10, False), (8, False), (3, False), (None, True)]):
+        assert not run_import("receipts", chain, read_payload([receipt(20 + n)])).rejected
+        sold = Receipt.objects.latest("id")
+        target = resolve_target(QueryDict(receipt_link(sold).split("?", 1)[1]))
+        form = {"at": "2026-03-02T13:00:00+03:00"} | ({} if nps is None else {"nps": str(nps)})
+        assert record_answer(target, form, declined=declined).answer is not None
+    added = _service_rows()
+    rebuild()
+    assert _service_rows() == added
+    totals = ServiceDay.objects.aggregate(
+        *(Sum(c) for c in ("positive_presses", "negative_presses", "neutral_presses")),
+        *(Sum(c) for c in ("repeat_presses", "promoters", "passives", "detractors", "declined")),
+    )
+    assert list(totals.values()) == [2, 3, 1, 1, 1, 1, 1, 1]

@@ -26,7 +26,13 @@ from cxm.imports import fields
 from cxm.imports.bulk import insert_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Store
-from cxm.rollups.refresh import SERVICE, refresh_store_days
+from cxm.rollups.refresh import (
+    SERVICE,
+    answer_column,
+    count_in_service_day,
+    press_column,
+    refresh_store_days,
+)
 from cxm.sales.models import Receipt
 from cxm.staff.importers import EventDirectory
 
@@ -213,7 +219,8 @@ def _write_one_press(
     try:
         with transaction.atomic():
             Press.objects.bulk_create([Press(chain=chain, **asdict(row))])
-            refresh_store_days([(row.store_id, row.day)], frozenset({SERVICE}))
+            column = press_column(row.button, row.repeat)
+            count_in_service_day(row.store_id, row.seller_id, row.day, column)
     except IntegrityError:
         if not Press.objects.filter(chain=chain, external_id=row.external_id).exists():
             raise
@@ -342,7 +349,8 @@ def insert_survey_answer(row: SurveyResponse) -> bool:
     try:
         with transaction.atomic():
             SurveyResponse.objects.bulk_create([row])
-            refresh_store_days([(row.store_id, row.day)], frozenset({SERVICE}))
+            column = answer_column(row.nps, row.declined)
+            count_in_service_day(row.store_id, row.seller_id, row.day, column)
     except IntegrityError:
         taken = SurveyResponse.objects.filter(chain_id=row.chain_id, external_id=row.external_id)
         if row.receipt_id is not None:

@@ -124,6 +124,7 @@ _SERVICE_COLUMNS = [
     if f.column not in ("id", "store_id", "seller_id", "day")
 ]
 _HOURS = {"first_consultation_hour": "MIN", "last_consultation_hour": "MAX"}
+_ADDED_COLUMNS = [c for c in _SERVICE_COLUMNS if c not in _HOURS]
 
 
 def _service_select(model, keys: str, measures: dict[str, str]) -> str:
@@ -224,6 +225,43 @@ def refresh_store_days(keys: Iterable[StoreDayKey], rollups: frozenset[str] = EV
         if HEAT_MAP in rollups:
             _refresh_store_months(cursor, unique)
     return len(unique)
+
+
+def press_column(button: str, repeat: bool) -> str:
+    """The service rollup's column a press counts in — the rule of the presses' SQL above."""
+    if repeat:
+        return "repeat_presses"
+    if button in POSITIVE_BUTTONS:
+        return "positive_presses"
+    if button in NEGATIVE_BUTTONS:
+        return "negative_presses"
+    return "neutral_presses"
+
+
+def answer_column(nps: int | None, declined: bool) -> str:
+    """The service rollup's column a survey answer counts in — the rule of the answers' SQL."""
+    if declined:
+        return "declined"
+    return "promoters" if nps >= 9 else "passives" if nps >= 7 else "detractors"
+
+
+def count_in_service_day(store_id: int, seller_id: int | None, day: date, column: str) -> None:
+    """Adds one fact to its service row: a terminal's press or a phone's survey answer written
+    on its own, many a second. Recomputing the store-day would re-read all its presses and
+    answers on every request; one written fact changes no other's figures (a press's repeat
+    flag is decided before it is written), so adding it is exact. Runs in the caller's
+    transaction, under the same store lock as a recomputation."""
+    assert column in _SERVICE_COLUMNS and column not in _HOURS, column
+    service = _table(ServiceDay)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock_stores(cursor, [store_id])
+        cursor.execute(
+            f"""INSERT INTO {service} (store_id, seller_id, day, {", ".join(_ADDED_COLUMNS)})
+            VALUES (%s, %s, %s, {", ".join("1" if c == column else "0" for c in _ADDED_COLUMNS)})
+            ON CONFLICT (store_id, day, COALESCE(seller_id, 0))
+            DO UPDATE SET {column} = {service}.{column} + 1""",
+            [store_id, seller_id, day],
+        )
 
 
 def _month(column: str) -> str:
