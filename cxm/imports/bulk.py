@@ -69,42 +69,26 @@ def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -
     )
 
 
-# Rows a PostgreSQL UPDATE … FROM (VALUES …) statement carries.
-_UPDATE_CHUNK = 1000
-
-
 def update_rows(
     model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """Set `field_names` of the rows given as (primary key, *values), within the caller's
-    transaction, where bulk_update would compile a CASE expression over every row. SQLite:
-    one statement sent with executemany. PostgreSQL: an UPDATE joined to a VALUES list a
-    thousand rows at a time — a statement a row, even pipelined, took 50 µs a row there."""
+    transaction: one statement sent with executemany (pipelined on PostgreSQL), where
+    bulk_update would compile a CASE expression over every row. (An UPDATE joined to a
+    VALUES list of a thousand rows was tried on PostgreSQL: the planner hashes the whole
+    table for each list, so it grows with the table; a statement a row finds it by key.)"""
     fields = [model._meta.pk, *(model._meta.get_field(name) for name in field_names)]
     prepared = _prepared(fields, rows)
     if not prepared:
         return
     quote = connection.ops.quote_name
-    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields[1:])
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields[1:])
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE {key} = %s",
-                [(*values, pk) for pk, *values in prepared],
-            )
-            return
-        columns = [quote(f.column) for f in fields]
-        assignments = ", ".join(f"{c} = v.{c}" for c in columns[1:])
-        # Typed placeholders: a VALUES list of NULLs alone would not know its column types.
-        row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
-        for start in range(0, len(prepared), _UPDATE_CHUNK):
-            chunk = prepared[start : start + _UPDATE_CHUNK]
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(chunk))}) "
-                f"AS v ({', '.join(columns)}) WHERE {table}.{key} = v.{key}",
-                [value for values in chunk for value in values],
-            )
+        cursor.executemany(
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
+            f"WHERE {quote(model._meta.pk.column)} = %s",
+            [(*values, pk) for pk, *values in prepared],
+        )
 
 
 def _prepared(fields: list[models.Field], rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
