@@ -1,6 +1,7 @@
-"""Benchmark: importing contract files through `cxm import` — receipts (≈3 items each),
-traffic, consultations and presses — against the database's own bulk path for the same
-rows in the same run (SQLite: executemany; PostgreSQL: COPY; bench/bulk_baseline.py).
+"""Benchmark: importing contract files through `cxm import` — receipts (the simulator's:
+1.4 lines each), traffic, consultations and presses — against the database's own bulk path
+for the same rows in the same run (SQLite: executemany; PostgreSQL: COPY;
+bench/bulk_baseline.py).
 Prints records/s, the ratio, peak memory and, for consultations, the sales-failure matching
 time per new store-day (it runs inside their import).
 

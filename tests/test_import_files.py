@@ -2,6 +2,7 @@
 
 import io
 import json
+import math
 
 import pytest
 from django.core.management import call_command
@@ -68,3 +69,25 @@ def test_a_clean_import_exits_0(chain, tmp_path, capsys):
     path.write_text(json.dumps([receipt(1), receipt(2)], ensure_ascii=False))
     call_command("import", "receipts", str(path))
     assert "2 accepted" in capsys.readouterr().out
+
+
+def test_what_orjson_refuses_the_json_module_reads_as_before():
+    data = b'{"a": NaN}\n{"b": "\\ud800"}\n{broken\n'
+    records = list(read_json_lines(io.BytesIO(data)))
+    assert math.isnan(records[0].data["a"])
+    assert records[1].data == {"b": "\ud800"}
+    assert records[2].error.startswith("not valid JSON: Expecting property name")
+
+
+def test_a_whole_number_beyond_64_bits_is_refused_naming_its_field(chain, tmp_path, capsys):
+    # orjson reads it as a float (docs/import-contract.md); the receipt reader refuses that.
+    path = tmp_path / "receipts.jsonl"
+    huge = json.dumps(receipt(1)).replace(
+        '"fiscalDocumentNumber": 1', '"fiscalDocumentNumber": 1' + "0" * 25
+    )
+    path.write_text(huge + "\n" + json.dumps(receipt(2)))
+    with pytest.raises(SystemExit):
+        call_command("import", "receipts", str(path))
+    out = capsys.readouterr()
+    assert "1 accepted" in out.out and "1 rejected" in out.out
+    assert "line 1, fiscalDocumentNumber: fiscalDocumentNumber must be a whole number" in out.err
