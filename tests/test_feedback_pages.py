@@ -282,3 +282,26 @@ def test_nps_and_iel_group_like_every_report(client, voiced, by):
     assert sum(r["responses"] for r in nps["rows"]) == 5
     assert sum(r["positive"] for r in iel["rows"]) == 2
     assert all(by in r for r in nps["rows"])
+
+
+def test_a_seller_named_by_more_answers_than_receipts_is_not_a_selective_surveyor(
+    client, chain_sales, chain
+):
+    # A poster's answers name the seller but no receipt: the selective-surveying test compares
+    # only answers tied to the seller's receipts with them (the binomial test needs k ≤ n).
+    answers = [
+        {"id": f"u{i}", "store": "MSK-1", "seller": "MSK-1-S1", "at": "2026-03-02T15:00:00+03:00"}
+        | {"nps": 10}
+        for i in range(40)
+    ] + [
+        {"id": f"o{i}", "store": store, "seller": seller, "at": "2026-03-03T15:00:00+03:00"}
+        | {"nps": 3}
+        for i, (store, seller) in enumerate([("MSK-2", "MSK-2-S1"), ("NSK-1", "NSK-1-S1")])
+    ]
+    assert not run_import("survey_responses", chain, read_payload(answers)).rejected
+    sellers_receipts = Receipt.objects.filter(seller__code="MSK-1-S1").count()
+    assert sellers_receipts < 40
+    nps = client.get(f"/api/v1/reports/nps?{WEEK}", **bearer(chain_sales["admin"]))
+    assert nps.status_code == 200
+    verdict = nps.json()["verdict"]
+    assert verdict["selective_sellers"] == [] and "untied_ratings" in verdict["reasons"]

@@ -154,6 +154,27 @@ def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     }
 
 
+def _tied_by_seller(flt: ReportFilter, tied) -> dict[int, dict[str, int]]:
+    """Answers and declines tied to a receipt of the period, by that receipt's seller: what the
+    selective-surveying test compares with the seller's receipts. Answers naming a seller but
+    no receipt (a poster's), or a receipt from before the period, have no receipt among them —
+    counted, they could outnumber the seller's receipts."""
+    answered = Q(declined=False)
+    rows = (
+        tied.filter(receipt__day__gte=flt.period.start, receipt__day__lte=flt.period.end)
+        .exclude(receipt__seller_id=None)
+        .values("receipt__seller_id")
+        .annotate(
+            promoters=Count("pk", filter=answered & Q(nps__gte=9)),
+            passives=Count("pk", filter=answered & Q(nps__gte=7, nps__lte=8)),
+            detractors=Count("pk", filter=answered & Q(nps__lte=6)),
+            declined=Count("pk", filter=Q(declined=True)),
+        )
+        .order_by()
+    )
+    return {row.pop("receipt__seller_id"): row for row in rows}
+
+
 def _verdict(flt: ReportFilter, total: dict[str, Any], min_n: int, min_coverage: float) -> dict:
     """Can the total be trusted? Answers tied to receipts are compared with all receipts:
     by hour, and seller by seller (selective surveying)."""
@@ -165,18 +186,15 @@ def _verdict(flt: ReportFilter, total: dict[str, Any], min_n: int, min_coverage:
     selective: list[str] = []
     if flt.seller_id() is None:
         receipts = _receipts(flt, "seller")
-        counts = survey_counts(flt, "seller")
+        counts = _tied_by_seller(flt, tied)
         sellers = [
             SellerVoice(
-                key[0],
-                receipts.get(key, 0),
-                sum(counts[key].values()),
-                NpsCounts(
-                    counts[key]["promoters"], counts[key]["passives"], counts[key]["detractors"]
-                ),
+                seller,
+                receipts.get((seller,), 0),
+                sum(row.values()),
+                NpsCounts(row["promoters"], row["passives"], row["detractors"]),
             )
-            for key in counts
-            if key[0] is not None
+            for seller, row in counts.items()
         ]
         selective = selective_sellers(sellers)
     everyone = total["responses"] + total["declined"]
