@@ -206,8 +206,9 @@ def test_the_nps_page_and_the_ranking_read_the_service_rollup(chain, standard):
     # The ranking's only reads of consultations are the matching's check of what changed.
     assert not any("feedback_surveyresponse" in sql for sql in ranking)
     assert not any("staff_consultation" in sql for sql in nps)
-    # The NPS verdict still reads the answers tied to receipts, by the receipt's hour.
-    assert len([sql for sql in nps if "feedback_surveyresponse" in sql]) == 2
+    # The NPS verdict still reads the answers tied to receipts: by the receipt's hour, by its
+    # seller (selective surveying), and how many are tied.
+    assert len([sql for sql in nps if "feedback_surveyresponse" in sql]) == 3
 
 
 def test_the_heat_map_reads_most_of_a_month_from_the_month_rollup(chain):

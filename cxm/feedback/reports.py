@@ -154,7 +154,7 @@ def nps_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     }
 
 
-def _tied_by_seller(flt: ReportFilter, tied) -> dict[int, dict[str, int]]:
+def _tied_by_seller(flt: ReportFilter, tied) -> dict[str, dict[str, int]]:
     """Answers and declines tied to a receipt of the period, by that receipt's seller: what the
     selective-surveying test compares with the seller's receipts. Answers naming a seller but
     no receipt (a poster's), or a receipt from before the period, have no receipt among them —
@@ -162,8 +162,8 @@ def _tied_by_seller(flt: ReportFilter, tied) -> dict[int, dict[str, int]]:
     answered = Q(declined=False)
     rows = (
         tied.filter(receipt__day__gte=flt.period.start, receipt__day__lte=flt.period.end)
-        .exclude(receipt__seller_id=None)
-        .values("receipt__seller_id")
+        .exclude(receipt__seller__code=None)
+        .values("receipt__seller__code")
         .annotate(
             promoters=Count("pk", filter=answered & Q(nps__gte=9)),
             passives=Count("pk", filter=answered & Q(nps__gte=7, nps__lte=8)),
@@ -172,7 +172,7 @@ def _tied_by_seller(flt: ReportFilter, tied) -> dict[int, dict[str, int]]:
         )
         .order_by()
     )
-    return {row.pop("receipt__seller_id"): row for row in rows}
+    return {row.pop("receipt__seller__code"): row for row in rows}
 
 
 def _verdict(flt: ReportFilter, total: dict[str, Any], min_n: int, min_coverage: float) -> dict:
