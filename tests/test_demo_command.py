@@ -38,6 +38,7 @@ def test_the_demo_fills_its_own_database_and_prints_the_logins(demo_run):
     assert not (data_dir / "cxm.sqlite3").exists()  # the installation's own database untouched
     assert "Log in as director / pw-demo" in run.stdout
     assert "analyst, regional, manager, seller" in run.stdout
+    assert "database is ready" in run.stdout and "Ctrl+C" not in run.stdout  # nothing serves
 
 
 def test_help_keeps_the_demo_database_and_a_new_run_starts_afresh(demo_run):

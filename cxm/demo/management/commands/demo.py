@@ -40,7 +40,7 @@ class Command(BaseCommand):
         chain, _, _ = load_simulation(config, progress=say)
         password, usernames = create_demo_users(chain, password)
         if no_serve:
-            self._print_login(f"http://{host}:{port}/", usernames, password)
+            self._print_login(None, usernames, password)
             return
         worker = subprocess.Popen(
             [sys.executable, "-m", "cxm", "db_worker", "--interval", "2"], env=os.environ.copy()
@@ -52,13 +52,14 @@ class Command(BaseCommand):
             worker.terminate()
             worker.wait(timeout=10)
 
-    def _print_login(self, url: str, usernames: list[str], password: str) -> None:
-        self.stdout.write(
-            self.style.SUCCESS(f"\nCXM demo is running at {url}  (today: {date.today()})")
-        )
+    def _print_login(self, url: str | None, usernames: list[str], password: str) -> None:
+        """The logins; `url` None: the database was only prepared (--no-serve)."""
+        state = f"is running at {url} " if url else "database is ready"
+        self.stdout.write(self.style.SUCCESS(f"\nCXM demo {state} (today: {date.today()})"))
         self.stdout.write(f"Log in as {usernames[0]} / {password}")
         self.stdout.write(f"Other roles, same password: {', '.join(usernames[1:])}")
-        self.stdout.write("Press Ctrl+C to stop.\n")
+        if url:
+            self.stdout.write("Press Ctrl+C to stop.\n")
 
 
 def _empty_sqlite_database() -> None:
