@@ -35,6 +35,13 @@ class NpsCounts:
             self.detractors + other.detractors,
         )
 
+    def __sub__(self, other: "NpsCounts") -> "NpsCounts":
+        return NpsCounts(
+            self.promoters - other.promoters,
+            self.passives - other.passives,
+            self.detractors - other.detractors,
+        )
+
 
 def nps_group(score: int) -> int:
     """+1 promoter, 0 passive, −1 detractor for a 0–10 answer."""

@@ -54,19 +54,22 @@ def selective_sellers(sellers: Sequence[SellerVoice]) -> list[str]:
     binomial test against the others' coverage, at least twice as often) *and* far more
     positively (two-sample NPS test): the pattern of a seller handing the QR code only to
     happy customers."""
+    # The others of each seller are everyone less that seller: totals taken once, not per
+    # seller (a chain has thousands of sellers).
+    receipts = sum(s.receipts for s in sellers)
+    answered = sum(s.answered for s in sellers)
+    counts = sum((s.counts for s in sellers), NpsCounts())
     flagged = []
     for mine in sellers:
-        others = [s for s in sellers if s is not mine]
-        other_receipts = sum(s.receipts for s in others)
+        other_receipts = receipts - mine.receipts
         if mine.receipts == 0 or other_receipts == 0:
             continue
-        base = sum(s.answered for s in others) / other_receipts
+        base = (answered - mine.answered) / other_receipts
         rate = mine.answered / mine.receipts
         if base == 0 or rate < SELECTIVE_RATIO * base:
             continue
         excess = stats.binomtest(mine.answered, mine.receipts, base, alternative="greater")
-        rest = sum((s.counts for s in others), NpsCounts())
-        happier = compare_nps(mine.counts, rest)
+        happier = compare_nps(mine.counts, counts - mine.counts)
         if (
             excess.pvalue < SELECTIVE_ALPHA
             and happier is not None
