@@ -35,6 +35,7 @@ from cxm.org.models import Store
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import group_fields, key_row, regrouper, sales_figures
 from cxm.reports.service import service_figures
+from cxm.rollups.sources import survey_answer_measures
 from cxm.staff.models import Consultation
 
 _SURVEY_COUNTS = ("promoters", "passives", "detractors", "declined")
@@ -159,17 +160,11 @@ def _tied_by_seller(flt: ReportFilter, tied) -> dict[str, dict[str, int]]:
     selective-surveying test compares with the seller's receipts. Answers naming a seller but
     no receipt (a poster's), or a receipt from before the period, have no receipt among them —
     counted, they could outnumber the seller's receipts."""
-    answered = Q(declined=False)
     rows = (
         tied.filter(receipt__day__gte=flt.period.start, receipt__day__lte=flt.period.end)
         .exclude(receipt__seller__code=None)
         .values("receipt__seller__code")
-        .annotate(
-            promoters=Count("pk", filter=answered & Q(nps__gte=9)),
-            passives=Count("pk", filter=answered & Q(nps__gte=7, nps__lte=8)),
-            detractors=Count("pk", filter=answered & Q(nps__lte=6)),
-            declined=Count("pk", filter=Q(declined=True)),
-        )
+        .annotate(**survey_answer_measures())
         .order_by()
     )
     return {row.pop("receipt__seller__code"): row for row in rows}

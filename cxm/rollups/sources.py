@@ -287,7 +287,6 @@ SERVICE_FIGURES = (*SERVICE_MEASURES, *_HOURS)
 def _service_facts() -> list[tuple[Any, dict[str, Any]]]:
     """Each service fact's table and its measures, as the rollup refresh sums them."""
     counted = Q(repeat=False)
-    answered = Q(declined=False)
     return [
         (
             Consultation,
@@ -316,16 +315,19 @@ def _service_facts() -> list[tuple[Any, dict[str, Any]]]:
                 "repeat_presses": Count("pk", filter=Q(repeat=True)),
             },
         ),
-        (
-            SurveyResponse,
-            {
-                "promoters": Count("pk", filter=answered & Q(nps__gte=9)),
-                "passives": Count("pk", filter=answered & Q(nps__gte=7, nps__lte=8)),
-                "detractors": Count("pk", filter=answered & Q(nps__lte=6)),
-                "declined": Count("pk", filter=Q(declined=True)),
-            },
-        ),
+        (SurveyResponse, survey_answer_measures()),
     ]
+
+
+def survey_answer_measures() -> dict[str, Any]:
+    """Promoters, passives, detractors and declines among survey answers, as aggregates."""
+    answered = Q(declined=False)
+    return {
+        "promoters": Count("pk", filter=answered & Q(nps__gte=9)),
+        "passives": Count("pk", filter=answered & Q(nps__gte=7, nps__lte=8)),
+        "detractors": Count("pk", filter=answered & Q(nps__lte=6)),
+        "declined": Count("pk", filter=Q(declined=True)),
+    }
 
 
 def _raw_service(store_ids, period, seller_id, fields, figures) -> list[Row]:
