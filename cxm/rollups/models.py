@@ -140,3 +140,27 @@ class StoreMonthHour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.month} {self.weekday} {self.hour}"
+
+
+class StoreDayVersion(models.Model):
+    """How many times each kind of a store-day's facts was written: every write of facts
+    adds one to its kind in the writer's transaction (cxm.rollups.versions). What is derived
+    from the facts per store-day — the consultations' matching to sales, the transcripts'
+    links — stores the versions it was computed from, and asking what changed reads this
+    one row per store-day instead of counting the facts."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="the store's local day")
+    sales = models.IntegerField(default=0, help_text="writes of receipts or visitor counts")
+    service = models.IntegerField(
+        default=0, help_text="writes of consultations, checklists, presses or survey answers"
+    )
+    speech = models.IntegerField(default=0, help_text="writes of transcripts")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="rollup_store_day_version_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"
