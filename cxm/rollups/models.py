@@ -164,3 +164,54 @@ class StoreDayVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.day}"
+
+
+class SegmentDay(models.Model):
+    """A store's sale receipts of one local day by segment of receipt composition — value band,
+    main category, basket depth (cxm.feedback.composition) — with what their customers said:
+    answers, terminal presses tied to them, consultations that ended in them. The segments
+    report reads these instead of every receipt line of its period."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="the receipts' local day")
+    cut = models.CharField(max_length=8, help_text="value, category or depth")
+    segment = models.CharField(max_length=120, blank=True, help_text="category or depth")
+    band = models.BigIntegerField(default=0, help_text="value cut: the band's lowest kopecks")
+    receipts = models.IntegerField(default=0)
+    revenue = models.BigIntegerField(default=0, help_text="kopecks")
+    promoters = models.IntegerField(default=0)
+    passives = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+    declined = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0, help_text="counted positive presses tied")
+    negative = models.IntegerField(default=0, help_text="counted negative presses tied")
+    converted = models.IntegerField(default=0, help_text="consultations ended in them")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "day", "cut", "segment", "band"], name="rollup_segment_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day} {self.cut} {self.segment or self.band}"
+
+
+class SegmentState(models.Model):
+    """The versions of a store-day's facts (StoreDayVersion) its segment rows were summed
+    from: a store-day whose versions moved on is summed again before the segments are read
+    (cxm.rollups.segments) — a press or an answer costs its writer nothing more."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    sales = models.IntegerField(default=0)
+    service = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="rollup_segment_state_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"
