@@ -152,8 +152,9 @@ class StoreDayVersion(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField(help_text="the store's local day")
     sales = models.IntegerField(default=0, help_text="writes of receipts or visitor counts")
-    service = models.IntegerField(
-        default=0, help_text="writes of consultations, checklists, presses or survey answers"
+    consultations = models.IntegerField(default=0, help_text="writes of consultations")
+    feedback = models.IntegerField(
+        default=0, help_text="writes of presses, survey answers or checklists"
     )
     speech = models.IntegerField(default=0, help_text="writes of transcripts")
 

@@ -7,10 +7,10 @@ from django.db import migrations, models
 KINDS = {
     "sales.Receipt": "sales",
     "traffic.VisitorCount": "sales",
-    "staff.Consultation": "service",
-    "staff.Checklist": "service",
-    "feedback.Press": "service",
-    "feedback.SurveyResponse": "service",
+    "staff.Consultation": "consultations",
+    "staff.Checklist": "feedback",
+    "feedback.Press": "feedback",
+    "feedback.SurveyResponse": "feedback",
     "speech.Transcript": "speech",
 }
 
@@ -22,7 +22,9 @@ def fill(apps, schema_editor):
     for label, kind in KINDS.items():
         keys = apps.get_model(label).objects.values_list("store_id", "day").distinct()
         for key in keys.order_by().iterator():
-            versions.setdefault(key, {"sales": 0, "service": 0, "speech": 0})[kind] = 1
+            versions.setdefault(
+                key, dict.fromkeys(("sales", "consultations", "feedback", "speech"), 0)
+            )[kind] = 1
     version = apps.get_model("rollups.StoreDayVersion")
     version.objects.bulk_create(
         (version(store_id=s, day=d, **kinds) for (s, d), kinds in versions.items()),
@@ -59,10 +61,13 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
-                    "service",
+                    "consultations",
+                    models.IntegerField(default=0, help_text="writes of consultations"),
+                ),
+                (
+                    "feedback",
                     models.IntegerField(
-                        default=0,
-                        help_text="writes of consultations, checklists, presses or survey answers",
+                        default=0, help_text="writes of presses, survey answers or checklists"
                     ),
                 ),
                 ("speech", models.IntegerField(default=0, help_text="writes of transcripts")),
