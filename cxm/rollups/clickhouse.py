@@ -224,6 +224,11 @@ class ClickHouseFacts:
         PostgreSQL: their rollup there answers."""
         return ROLLUPS.service(store_ids, period, seller_id, fields, figures)
 
+    def shift_visitors(self, store_ids, period, seller_id, fields):
+        """A seller's shift traffic joins their hours (receipts and consultations) to the
+        store's: read from the PostgreSQL rollups, beside the service figures."""
+        return ROLLUPS.shift_visitors(store_ids, period, seller_id, fields)
+
     def _rows(
         self, table: str, fields: Sequence[str], sums: str, where: str, having: str = ""
     ) -> list[dict[str, Any]]:

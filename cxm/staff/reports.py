@@ -28,7 +28,6 @@ from cxm.staff.matching import refresh_matches
 from cxm.staff.models import Checklist, ChecklistAnswer, Consultation
 
 STAFF_GROUPINGS = ("seller", "store", "region", "day", "week", "month", *PAIRS)
-SHIFT_FIGURES = ("consultations", "first_consultation_hour", "last_consultation_hour")
 # What the ranking reads of the service rollup (cxm.reports.service).
 RANKING_FIGURES = (
     "consultations",
@@ -40,7 +39,6 @@ RANKING_FIGURES = (
     "positive_presses",
 )
 WEEKDAYS = 7
-HOURS = 24
 
 
 def _period(flt: ReportFilter) -> dict[str, str]:
@@ -130,38 +128,12 @@ def _shift_traffic(flt: ReportFilter, by: str) -> dict[tuple, int]:
     hours from their first to their last consultation or receipt of each day (shift plans
     are not imported; a seller without a consultation all afternoon is still on shift)."""
     regroup = regrouper(by)
-    fields = dict.fromkeys([*group_fields(by), "store_id", "day"])
-    source = sources.current()
-    spans: dict[tuple[tuple, int, date], tuple[int, int]] = {}
-    consultation_hours = [
-        {**row, "first": row["first_consultation_hour"], "last": row["last_consultation_hour"]}
-        for row in source.service(
-            flt.store_ids(), flt.period, flt.seller_id(), list(fields), SHIFT_FIGURES
-        )
-        if row["consultations"]
-    ]
-    # The receipts' hours grouped by the grouping's first field (the day is always there).
-    receipt_hours = source.seller_hours(
-        flt.store_ids(), flt.period, flt.seller_id(), group_fields(by)[0]
-    )
-    for rows in (consultation_hours, receipt_hours):
-        for row in rows:
-            key = (regroup(row), row["store_id"], row["day"])
-            first, last = spans.get(key, (row["first"], row["last"]))
-            spans[key] = (min(first, row["first"]), max(last, row["last"]))
-    # Visitors of each store-day up to each hour: a shift's visitors are one subtraction
-    # (a chain's month is tens of thousands of seller-days).
-    upto: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0] * (HOURS + 1))
-    stores = sorted({s for _, s, _ in spans})
-    for row in source.traffic(stores, flt.period, ("store_id", "day", "hour")):
-        upto[(row["store_id"], row["day"])][row["hour"] + 1] = row["visitors"]
-    for counts in upto.values():
-        for hour in range(HOURS):
-            counts[hour + 1] += counts[hour]
     totals: dict[tuple, int] = defaultdict(int)
-    for (key, store_id, day), (first, last) in spans.items():
-        counts = upto.get((store_id, day))
-        totals[key] += counts[last + 1] - counts[first] if counts else 0
+    rows = sources.current().shift_visitors(
+        flt.store_ids(), flt.period, flt.seller_id(), group_fields(by)
+    )
+    for row in rows:
+        totals[regroup(row)] += row["visitors"]
     return totals
 
 
