@@ -200,14 +200,13 @@ class SegmentDay(models.Model):
 
 
 class SegmentState(models.Model):
-    """The versions of a store-day's facts (StoreDayVersion) its segment rows were summed
-    from: a store-day whose versions moved on is summed again before the segments are read
-    (cxm.rollups.segments) — a press or an answer costs its writer nothing more."""
+    """The fingerprint of the fact versions (StoreDayVersion) a store-day's segment rows were
+    summed from: a store-day whose versions moved on is summed again before the segments are
+    read (cxm.rollups.segments) — a press or an answer costs its writer nothing more."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
-    sales = models.IntegerField(default=0)
-    service = models.IntegerField(default=0)
+    fingerprint = models.CharField(max_length=200)
 
     class Meta:
         constraints = [

@@ -79,8 +79,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("day", models.DateField()),
-                ("sales", models.IntegerField(default=0)),
-                ("service", models.IntegerField(default=0)),
+                ("fingerprint", models.CharField(max_length=200)),
                 (
                     "store",
                     models.ForeignKey(
