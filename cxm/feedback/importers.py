@@ -26,6 +26,7 @@ from cxm.imports import fields
 from cxm.imports.bulk import insert_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Store
+from cxm.rollups import versions
 from cxm.rollups.refresh import (
     SERVICE,
     answer_column,
@@ -445,7 +446,9 @@ def _write_responses(
         fresh.append(row)
     with transaction.atomic():
         SurveyResponse.objects.bulk_create(fresh)
-        refresh_store_days({(r.store.pk, r.day) for r in fresh}, frozenset({SERVICE}))
+        refresh_store_days(
+            {(r.store.pk, r.day) for r in fresh}, frozenset({SERVICE}), written=[versions.FEEDBACK]
+        )
     result.accepted += len(fresh)
 
 

@@ -16,6 +16,7 @@ from itertools import islice
 from django.db import connection, transaction
 
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
+from cxm.rollups import versions
 from cxm.rollups.models import SellerDay, ServiceDay, StoreDay, StoreHour, StoreMonthHour
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Checklist, Consultation
@@ -208,11 +209,18 @@ def _service_statements(keys: str) -> list[tuple[str, int]]:
     ]
 
 
-def refresh_store_days(keys: Iterable[StoreDayKey], rollups: frozenset[str] = EVERY_ROLLUP) -> int:
+def refresh_store_days(
+    keys: Iterable[StoreDayKey],
+    rollups: frozenset[str] = EVERY_ROLLUP,
+    *,
+    written: Iterable[str] | None = None,
+) -> int:
     """Recompute the rollup rows (`rollups`: some of SALES, HEAT_MAP, SERVICE) of these
     (store id, local day) keys from the facts; returns how many keys. Runs in the caller's
     transaction (one of its own when there is none). The heat map is summed from the sales
-    rollup's store-hours, so it follows them."""
+    rollup's store-hours, so it follows them. The store-days' versions of the kinds of facts
+    `written` (cxm.rollups.versions) go up by one: by default every kind the rollups sum;
+    none when only what is derived from the facts changed (matching's outcomes)."""
     unique = sorted(set(keys))
     if not unique:
         return 0
@@ -224,7 +232,17 @@ def refresh_store_days(keys: Iterable[StoreDayKey], rollups: frozenset[str] = EV
                 cursor.execute(sql, params * repeats)
         if HEAT_MAP in rollups:
             _refresh_store_months(cursor, unique)
+        if written is None:
+            written = [kind for r in rollups for kind in _SUMMED.get(r, ())]
+        versions.mark_written(unique, written)
     return len(unique)
+
+
+# The kinds of facts (cxm.rollups.versions) each rollup sums.
+_SUMMED = {
+    SALES: (versions.SALES,),
+    SERVICE: (versions.CONSULTATIONS, versions.FEEDBACK),
+}
 
 
 def press_column(button: str, repeat: bool) -> str:
@@ -250,7 +268,8 @@ def count_in_service_day(store_id: int, seller_id: int | None, day: date, column
     on its own, many a second. Recomputing the store-day would re-read all its presses and
     answers on every request; one written fact changes no other's figures (a press's repeat
     flag is decided before it is written), so adding it is exact. Runs in the caller's
-    transaction, under the same store lock as a recomputation."""
+    transaction, under the same store lock as a recomputation; counts the write in the
+    store-day's feedback version (cxm.rollups.versions)."""
     assert column in _SERVICE_COLUMNS and column not in _HOURS, column
     service = _table(ServiceDay)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -262,6 +281,7 @@ def count_in_service_day(store_id: int, seller_id: int | None, day: date, column
             DO UPDATE SET {column} = {service}.{column} + 1""",
             [store_id, seller_id, day],
         )
+        versions.mark_written([(store_id, day)], [versions.FEEDBACK])
 
 
 def _month(column: str) -> str:

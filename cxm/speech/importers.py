@@ -24,6 +24,7 @@ from cxm.imports import fields
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.metrics.speech import SPEAKERS
 from cxm.org.models import Chain, Store
+from cxm.rollups import versions
 from cxm.speech.analysis import analyse
 from cxm.speech.linking import LinkRun, link_stale
 from cxm.speech.models import Transcript
@@ -51,6 +52,7 @@ def import_transcripts(
             days[row.store_id].add(row.day)
         with transaction.atomic():
             Transcript.objects.bulk_create(fresh)
+            versions.mark_written({(row.store_id, row.day) for row in fresh}, [versions.SPEECH])
         result.accepted += len(fresh)
 
     result = run_in_batches("transcripts", records, settings.CXM_IMPORT_BATCH, handle)

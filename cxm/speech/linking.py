@@ -12,10 +12,10 @@
   ended nearest before it, else the one going on at that moment.
 
 Consultations, receipts and feedback may arrive after the transcripts, so a store-day is
-linked again when the data around it changes: its fingerprint (counts and newest ids of
-its transcripts, and of the consultations, sale receipts, presses, answers and checklists
-of the day before to the day after) differs from the one stored in LinkState, or a sale
-window it left open has closed since (`recheck_at`). Nothing else is ever relinked: imports
+linked again when the data around it changes: its fingerprint (the versions — cxm.rollups.
+versions — of its transcripts, and of the sales, consultations and feedback of the day before
+to the day after) differs from the one stored in LinkState, or a sale window it left open has
+closed since (`recheck_at`). Nothing else is ever relinked: imports
 link the store-days they add (cxm.speech.importers, cxm.speech.signals), and reports only
 link the stale store-days of their period — usually none — before reading the links.
 """
@@ -29,11 +29,13 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cxm.feedback.models import Press, SurveyResponse
 from cxm.imports.bulk import update_rows
+from cxm.rollups import versions
+from cxm.rollups.versions import stale_store_days
 from cxm.sales.models import OperationType, Receipt
 from cxm.speech.models import LinkState, Transcript
 from cxm.staff.matching import refresh_matches, sale_limit
@@ -76,23 +78,8 @@ def link_stale(store_ids: Iterable[int], first: date, last: date) -> LinkRun:
     store_ids = sorted(set(store_ids))
     if not store_ids:
         return run
-    fingerprints = _fingerprints(store_ids, first, last)
-    if not fingerprints:
-        return run
-    now = timezone.now()
-    known = {
-        (s, d): (fp, recheck)
-        for s, d, fp, recheck in LinkState.objects.filter(
-            store_id__in=store_ids, day__gte=first, day__lte=last
-        ).values_list("store_id", "day", "fingerprint", "recheck_at")
-    }
-    stale = sorted(
-        key
-        for key, fp in fingerprints.items()
-        if key not in known
-        or known[key][0] != fp
-        or (known[key][1] is not None and known[key][1] <= now)
-    )
+    fingerprints = _stale(store_ids, first, last)
+    stale = sorted(fingerprints)
     days = sorted({d for _, d in stale})
     for i in range(0, len(days), _BATCH_DAYS):
         chunk = set(days[i : i + _BATCH_DAYS])
@@ -150,49 +137,35 @@ def _ids() -> list[str]:
 
 # --- the fingerprints ---
 
+# What links are chosen from: versions of the day before to the day after (cxm.rollups.versions).
+_AROUND = (versions.SALES, versions.CONSULTATIONS, versions.FEEDBACK)
 
-def _fingerprints(store_ids: list[int], first: date, last: date) -> dict[tuple[int, date], str]:
-    """Per store-day with transcripts: the settings, and counts and newest ids of what its
-    links are chosen from (imports only add rows, so these change with the data)."""
-    counted: dict[tuple[str, int, date], str] = defaultdict(lambda: "0")
-    around = {"store_id__in": store_ids, "day__gte": first - timedelta(days=1)}
-    sources: list[tuple[str, type[Model], dict]] = [
-        ("t", Transcript, {}),
-        ("c", Consultation, {}),
-        ("r", Receipt, {"operation_type": OperationType.SALE}),
-        ("p", Press, {}),
-        ("s", SurveyResponse, {}),
-        ("k", Checklist, {}),
-    ]
-    for key, model, extra in sources:
-        rows = (
-            model.objects.filter(day__lte=last + timedelta(days=1), **around, **extra)
-            .values("store_id", "day")
-            .annotate(n=Count("pk"), newest=Max("pk"))
-            .order_by()
-        )
-        if key == "t":
-            rows = rows.filter(day__gte=first, day__lte=last)
-        for row in rows:
-            counted[(key, row["store_id"], row["day"])] = f"{row['n']}:{row['newest']}"
-    settings_part = "|".join(
-        str(v)
-        for v in (
-            settings.CXM_CONSULTATION_SALE_MINUTES,
-            OVERLAP_TOLERANCE,
-            PRESS_AFTER,
-            SURVEY_AFTER,
-            CHECKLIST_AFTER,
-        )
+
+def _stale(store_ids: list[int], first: date, last: date) -> dict[tuple[int, date], str]:
+    """The store-days with transcripts whose fingerprint — the settings, the versions of
+    their transcripts and of the sales, consultations and feedback (what links are chosen
+    from) of the day before to the day after — is not the one they were last linked with, or whose
+    recheck time has passed."""
+    return stale_store_days(
+        LinkState,
+        store_ids,
+        first,
+        last,
+        having=versions.SPEECH,
+        around=[(0, versions.SPEECH)]
+        + [(offset, kind) for kind in _AROUND for offset in (-1, 0, 1)],
+        salt="|".join(
+            str(v)
+            for v in (
+                settings.CXM_CONSULTATION_SALE_MINUTES,
+                OVERLAP_TOLERANCE,
+                PRESS_AFTER,
+                SURVEY_AFTER,
+                CHECKLIST_AFTER,
+            )
+        ),
+        recheck_before=timezone.now(),
     )
-    result = {}
-    for _, store_id, day in [k for k in counted if k[0] == "t"]:
-        near = (day - timedelta(days=1), day, day + timedelta(days=1))
-        parts = [counted[("t", store_id, day)]] + [
-            counted[(k, store_id, d)] for k in "crpsk" for d in near
-        ]
-        result[(store_id, day)] = settings_part + "/" + ",".join(parts)
-    return result
 
 
 # --- the links ---

@@ -22,6 +22,7 @@ from cxm.imports.bulk import insert_rows, update_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
+from cxm.rollups import versions
 from cxm.rollups.refresh import SERVICE, refresh_store_days
 from cxm.staff.matching import refresh_matches
 from cxm.staff.models import (
@@ -140,6 +141,8 @@ def import_consultations(
             unknown = _end_known(chain, rows, result)
             fresh = _drop_repeats(unknown, result)
             insert_rows(Consultation, CONSULTATION_FIELDS, [c.row(chain) for c in fresh])
+            # Their rollup is summed once they are matched (_refresh); the write counts now.
+            versions.mark_written({(c.store_id, c.day) for c in fresh}, [versions.CONSULTATIONS])
         result.accepted += len(fresh)
         touched.update((c.store_id, c.day) for c in fresh)
 
@@ -295,7 +298,11 @@ def import_checklists(
                 for answer in answers:
                     answer.checklist_id = checklist.pk
             ChecklistAnswer.objects.bulk_create([a for _, answers in fresh for a in answers])
-            refresh_store_days({(c.store_id, c.day) for c, _ in fresh}, frozenset({SERVICE}))
+            refresh_store_days(
+                {(c.store_id, c.day) for c, _ in fresh},
+                frozenset({SERVICE}),
+                written=[versions.FEEDBACK],
+            )
         result.accepted += len(fresh)
 
     return run_in_batches("checklists", records, settings.CXM_IMPORT_BATCH, handle)

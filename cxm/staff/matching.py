@@ -1,23 +1,25 @@
 """Sales-failure matching kept up to date per store-day.
 
-A store-day is (re)matched when its fingerprint changes: the consultations and sale
-receipts of that day and of the next (a consultation at 23:50 may end in a sale at 00:10,
-and its window may close at the next day's first consultation). The matching itself is
-the vectorised as-of join in cxm.metrics.consultations, over all stale store-days at once.
+A store-day is (re)matched when its fingerprint changes: the versions (cxm.rollups.versions)
+of the sales and consultations of that day and of the next (a consultation at 23:50 may end
+in a sale at 00:10, and its window may close at the next day's first consultation). The
+matching itself is the vectorised as-of join in cxm.metrics.consultations, over all stale
+store-days at once.
 """
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from cxm.imports.bulk import update_rows
 from cxm.metrics.consultations import match_consultations, match_consultations_by_store
+from cxm.rollups import versions
 from cxm.rollups.refresh import SERVICE, refresh_store_days
+from cxm.rollups.versions import stale_store_days
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Consultation, MatchState
 
@@ -29,19 +31,14 @@ def sale_limit() -> timedelta:
 def refresh_matches(store_ids: list[int], first: date, last: date) -> int:
     """Match every store-day in [first, last] whose data changed since it was last matched;
     returns how many store-days were matched."""
-    fingerprints = _fingerprints(store_ids, first, last)
-    known = dict(
-        ((s, d), fp)
-        for s, d, fp in MatchState.objects.filter(
-            store_id__in=store_ids, day__gte=first, day__lte=last
-        ).values_list("store_id", "day", "fingerprint")
-    )
-    stale = {key for key, fp in fingerprints.items() if known.get(key) != fp}
-    if not stale:
+    fingerprints = _stale(store_ids, first, last)
+    if not fingerprints:
         return 0
+    stale = set(fingerprints)
     with transaction.atomic():
         _match(stale)
-        refresh_store_days(stale, frozenset({SERVICE}))  # their outcomes in the rollup
+        # Their outcomes in the rollup; no fact was written, so no version moves.
+        refresh_store_days(stale, frozenset({SERVICE}), written=())
         MatchState.objects.filter(
             store_id__in={s for s, _ in stale}, day__in={d for _, d in stale}
         ).delete()
@@ -51,38 +48,23 @@ def refresh_matches(store_ids: list[int], first: date, last: date) -> int:
     return len(stale)
 
 
-def _fingerprints(store_ids: list[int], first: date, last: date) -> dict[tuple[int, date], str]:
-    """Per store-day with consultations: counts and newest ids of its and the next day's
-    consultations and sale receipts (imports only add rows, so these change with the data)."""
-    window = {"store_id__in": store_ids, "day__gte": first, "day__lte": last + timedelta(days=1)}
-    counted = defaultdict(lambda: "0:0")
-    consultations = (
-        Consultation.objects.filter(**window)
-        .values("store_id", "day")
-        .annotate(n=Count("pk"), newest=Max("pk"))
-        .order_by()
+def _stale(store_ids: list[int], first: date, last: date) -> dict[tuple[int, date], str]:
+    """The store-days with consultations whose fingerprint — the sale limit and the versions
+    of its and the next day's sales and consultations — is not the one they were last
+    matched with. A recent day's open consultations turn failed as
+    time passes: its fingerprint holds the minute, so it is matched again each minute."""
+    return stale_store_days(
+        MatchState,
+        store_ids,
+        first,
+        last,
+        having=versions.CONSULTATIONS,
+        around=[
+            (offset, kind) for offset in (0, 1) for kind in (versions.SALES, versions.CONSULTATIONS)
+        ],
+        salt=str(settings.CXM_CONSULTATION_SALE_MINUTES),
+        fresh_until=(timezone.localdate() - timedelta(days=1), f"{timezone.now():%Y%m%d%H%M}"),
     )
-    for row in consultations:
-        counted[("c", row["store_id"], row["day"])] = f"{row['n']}:{row['newest']}"
-    receipts = (
-        Receipt.objects.filter(operation_type=OperationType.SALE, **window)
-        .values("store_id", "day")
-        .annotate(n=Count("pk"), newest=Max("pk"))
-        .order_by()
-    )
-    for row in receipts:
-        counted[("r", row["store_id"], row["day"])] = f"{row['n']}:{row['newest']}"
-    limit = settings.CXM_CONSULTATION_SALE_MINUTES
-    # A recent day's open consultations turn failed as time passes: rematch it each minute.
-    recent = timezone.localdate() - timedelta(days=1)
-    minute = f"{timezone.now():%Y%m%d%H%M}"
-    result = {}
-    days_with_consultations = [(s, d) for k, s, d in counted if k == "c" and d <= last]
-    for store_id, day in days_with_consultations:
-        nxt = day + timedelta(days=1)
-        parts = [counted[(k, store_id, d)] for k in ("c", "r") for d in (day, nxt)]
-        result[(store_id, day)] = f"{limit}|" + "|".join(parts) + (minute if day >= recent else "")
-    return result
 
 
 def _match(stale: set[tuple[int, date]]) -> None:

@@ -10,8 +10,9 @@ def fill(apps, schema_editor):
     for label in ("sales.Receipt", "traffic.VisitorCount"):
         model = apps.get_model(label)
         keys.update(model.objects.values_list("store_id", "day").distinct().order_by())
-    # Only the tables this migration's state has (later ones fill their own).
-    refresh_store_days(keys, frozenset({SALES}))
+    # Only the tables this migration's state has (later ones fill their own: the versions
+    # of migration 0005 too).
+    refresh_store_days(keys, frozenset({SALES}), written=())
 
 
 class Migration(migrations.Migration):

@@ -14,7 +14,8 @@ def fill(apps, schema_editor):
     for label in ("staff.Consultation", "staff.Checklist", "feedback.Press", "feedback.SurveyResponse"):
         model = apps.get_model(label)
         service.update(model.objects.values_list("store_id", "day").distinct().order_by())
-    refresh_store_days(service, frozenset({SERVICE}))
+    # No versions of the facts yet: migration 0005 fills them.
+    refresh_store_days(service, frozenset({SERVICE}), written=())
     store_days = apps.get_model("rollups.StoreDay").objects.values_list("store_id", "day")
     refresh_store_days(store_days.order_by(), frozenset({HEAT_MAP}))
 

@@ -1,0 +1,116 @@
+"""Each store-day's versions of its facts (StoreDayVersion): every write of receipts or
+visitor counts, of consultations, of feedback (presses, survey answers, checklists) or of
+transcripts adds one to that kind's version of the store-days it wrote, in its transaction —
+refresh_store_days and count_in_service_day do it for the facts they sum, the consultations'
+and transcripts' imports for theirs. Imports only add or complete facts, so a store-day
+whose versions are the same holds the same facts.
+
+What is derived per store-day (the consultations' matching to sales, the transcripts'
+links) stores a fingerprint of the versions it was computed from; `stale_store_days` finds,
+in one statement over this one-row-a-store-day table, the store-days whose fingerprint
+differs — usually none — instead of counting every fact of the period."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from itertools import islice
+
+from django.db import connection, models
+
+from cxm.rollups.models import StoreDayVersion
+
+StoreDayKey = tuple[int, date]
+
+# The kinds of facts, each a version column.
+SALES, CONSULTATIONS, FEEDBACK, SPEECH = "sales", "consultations", "feedback", "speech"
+KINDS = (SALES, CONSULTATIONS, FEEDBACK, SPEECH)
+
+_CHUNK = 500  # store-days per statement: two parameters each, under SQLite's limit
+
+
+def mark_written(keys: Iterable[StoreDayKey], kinds: Iterable[str]) -> None:
+    """One more version of `kinds` for these (store id, day) keys, in the caller's
+    transaction: one upsert a few hundred store-days."""
+    kinds = set(kinds)
+    assert kinds <= set(KINDS), kinds
+    if not kinds:
+        return
+    added = {kind: int(kind in kinds) for kind in KINDS}
+    table = _table(StoreDayVersion)
+    columns = ", ".join(KINDS)
+    ones = ", ".join(str(added[kind]) for kind in KINDS)
+    updates = ", ".join(f"{k} = {table}.{k} + excluded.{k}" for k in KINDS if added[k])
+    iterator = iter(sorted(set(keys)))
+    with connection.cursor() as cursor:
+        while chunk := list(islice(iterator, _CHUNK)):
+            cursor.execute(
+                f"INSERT INTO {table} (store_id, day, {columns}) VALUES "
+                + ", ".join([f"(%s, %s, {ones})"] * len(chunk))
+                + f" ON CONFLICT (store_id, day) DO UPDATE SET {updates}",
+                [value for key in chunk for value in key],
+            )
+
+
+def stale_store_days(
+    state: type[models.Model],
+    store_ids: Sequence[int],
+    first: date,
+    last: date,
+    *,
+    having: str,
+    around: Sequence[tuple[int, str]],
+    salt: str,
+    fresh_until: tuple[date, str] | None = None,
+    recheck_before: datetime | None = None,
+) -> dict[StoreDayKey, str]:
+    """The store-days of these stores in [first, last] that have `having` facts and whose
+    fingerprint stored in `state` (a model of store, day, fingerprint[, recheck_at]) is not
+    the current one, with the current one: `salt` (the settings the derivation depends on),
+    then the versions `around` names — (day offset, kind) — and, for days from
+    `fresh_until`'s date on, its text (a store-day still changing as time passes). With
+    `recheck_before`, also those whose `recheck_at` is before it."""
+    if not store_ids:
+        return {}
+    parts = " || ':' || ".join(
+        f"CAST(COALESCE(v{i}.{kind}, 0) AS TEXT)" for i, (_, kind) in enumerate(around)
+    )
+    joins = " ".join(
+        f"LEFT JOIN {_table(StoreDayVersion)} v{i} ON v{i}.store_id = v.store_id"
+        f" AND v{i}.day = {_days_after('v.day', offset)}"
+        for i, (offset, _) in enumerate(around)
+    )
+    fingerprint, params = f"%s || '/' || {parts}", [salt]
+    if fresh_until is not None:
+        fingerprint += " || CASE WHEN v.day >= %s THEN %s ELSE '' END"
+        params += list(fresh_until)
+    stores = ", ".join(["%s"] * len(store_ids))
+    params += [*store_ids, first, last]
+    condition = "s.fingerprint IS NULL OR s.fingerprint <> c.fingerprint"
+    if recheck_before is not None:
+        condition += " OR s.recheck_at <= %s"
+        params.append(connection.ops.adapt_datetimefield_value(recheck_before))
+    sql = f"""SELECT c.store_id, c.day, c.fingerprint FROM (
+            SELECT v.store_id, v.day, {fingerprint} AS fingerprint
+            FROM {_table(StoreDayVersion)} v {joins}
+            WHERE v.store_id IN ({stores}) AND v.day >= %s AND v.day <= %s AND v.{having} > 0
+        ) c LEFT JOIN {_table(state)} s ON s.store_id = c.store_id AND s.day = c.day
+        WHERE {condition}"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(store, _date(day)): value for store, day, value in cursor.fetchall()}
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _days_after(column: str, days: int) -> str:
+    if days == 0:
+        return column
+    if connection.vendor == "postgresql":
+        return f"{column} + {days}"
+    return f"date({column}, '{days:+d} day')"
+
+
+def _date(value: date | str) -> date:
+    # SQLite answers a raw query's dates as text.
+    return value if isinstance(value, date) else date.fromisoformat(value)
