@@ -21,7 +21,13 @@ from cxm.metrics.representativeness import (
     verdict,
 )
 from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, top_two_box
-from cxm.metrics.segments import abc_classes, basket_depth, tie_to_receipts
+from cxm.metrics.segments import (
+    abc_classes,
+    basket_depth,
+    boundary_share,
+    tie_to_receipts,
+    value_bands,
+)
 
 
 def test_the_variance_matches_the_published_worked_example():
@@ -166,6 +172,25 @@ def test_abc_puts_the_receipts_that_make_80_percent_of_revenue_in_a():
     assert abc_classes(np.array([0, 0])).tolist() == ["C", "C"]
 
 
+def test_value_bands_keep_a_random_sample_within_the_bound():
+    """Banded ABC against per-receipt ABC: the revenue classed differently is at most the
+    report's boundary share."""
+    rng = np.random.default_rng(6)
+    totals = (30_000 + rng.random(20_000) * rng.random(20_000) * 4_000_000).astype(np.int64)
+    bands = value_bands(totals)
+    assert (bands <= totals).all() and (totals < bands * 1.125 + 16).all()
+    per_band = {}
+    for band, total in zip(bands, totals, strict=True):
+        per_band[band] = per_band.get(band, 0) + int(total)
+    keys = np.array(sorted(per_band))
+    revenue = np.array([per_band[k] for k in keys])
+    classes = dict(zip(keys, abc_classes(keys, revenue), strict=True))
+    banded = np.array([classes[b] for b in bands])
+    exact = abc_classes(totals)
+    moved = totals[banded != exact].sum() / totals.sum()
+    assert 0 < moved <= boundary_share(keys, revenue)
+
+
 def test_basket_depth_tells_single_items_from_baskets_with_addons():
     assert basket_depth(1, 1, False) == "single"
     assert basket_depth(1, 3, False) == "several"
@@ -177,15 +202,24 @@ def test_a_press_follows_the_last_receipt_at_its_own_till_within_the_window():
     at = pd.to_datetime
     receipts = pd.DataFrame(
         {
-            "receipt": [1, 2, 3],
-            "store": [10, 10, 10],
-            "till": ["R1", "R2", "R1"],
-            "at": at(["2026-03-02 10:00:00", "2026-03-02 10:00:20", "2026-03-02 11:00:00"]),
+            "receipt": [1, 2, 3, 4],
+            "store": [10, 10, 10, 10],
+            "day": ["2026-03-02"] * 4,
+            "till": ["R1", "R2", "R1", "R1"],
+            "at": at(
+                [
+                    "2026-03-02 10:00:00",
+                    "2026-03-02 10:00:20",
+                    "2026-03-02 11:00:00",
+                    "2026-03-02 23:59:00",
+                ]
+            ),
         }
     )
     presses = pd.DataFrame(
         {
             "store": [10, 10, 10, 20, 10],
+            "day": ["2026-03-02"] * 4 + ["2026-03-03"],
             "till": ["R1", None, "R1", None, "R1"],
             "at": at(
                 [
@@ -193,7 +227,7 @@ def test_a_press_follows_the_last_receipt_at_its_own_till_within_the_window():
                     "2026-03-02 10:00:40",  # a terminal at no till: the store's last receipt
                     "2026-03-02 10:04:00",  # four minutes on: follows no receipt
                     "2026-03-02 10:00:30",  # another store sold nothing
-                    "2026-03-02 09:59:00",  # before any receipt
+                    "2026-03-03 00:00:30",  # a day's press follows none of the day before
                 ]
             ),
         },

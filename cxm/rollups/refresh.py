@@ -17,7 +17,14 @@ from django.db import connection, transaction
 
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
 from cxm.rollups import versions
-from cxm.rollups.models import SellerDay, ServiceDay, StoreDay, StoreHour, StoreMonthHour
+from cxm.rollups.models import (
+    SegmentDay,
+    SellerDay,
+    ServiceDay,
+    StoreDay,
+    StoreHour,
+    StoreMonthHour,
+)
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Checklist, Consultation
 from cxm.traffic.models import VisitorCount
@@ -357,7 +364,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 FACTS = (Receipt, VisitorCount, Consultation, Checklist, Press, SurveyResponse)
-ROLLUP_TABLES = (StoreHour, StoreDay, SellerDay, StoreMonthHour, ServiceDay)
+ROLLUP_TABLES = (StoreHour, StoreDay, SellerDay, StoreMonthHour, ServiceDay, SegmentDay)
 
 
 def store_days_of_facts(store_ids: Iterable[int] | None = None) -> Iterator[StoreDayKey]:
@@ -384,4 +391,10 @@ def rebuild(store_ids: Iterable[int] | None = None) -> int:
             if stores is not None:
                 rows = rows.filter(store_id__in=stores)
             rows.delete()
-        return refresh_store_days(store_days_of_facts(stores))
+        days = refresh_store_days(store_days_of_facts(stores))
+        # Imported here: the segment upkeep builds on this module's helpers.
+        from cxm.rollups.segments import forget_segments, refresh_segments
+
+        forget_segments(stores)
+        refresh_segments(stores)
+        return days

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from cxm.org.models import Store
 from cxm.rollups.refresh import ROLLUP_TABLES, rebuild
+from cxm.rollups.segments import refresh_segments
 
 
 class Command(BaseCommand):
@@ -29,6 +30,8 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown store {unknown[0]!r}")
             store_ids = list(found.values())
         with transaction.atomic():
+            if check:  # segment rows wait for their next reader: sum the changed ones first
+                refresh_segments(store_ids)
             before = _rows(store_ids) if check else None
             days = rebuild(store_ids)
             if check:
