@@ -215,3 +215,36 @@ class SegmentState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.day}"
+
+
+class FactorDay(models.Model):
+    """A seller's day of survey factor answers in a store (seller empty: answers that name
+    none), per factor, as the sums the CSI is computed from (cxm.metrics.satisfaction
+    FactorSums): the CSI reads these instead of every answer of its period. Summed with the
+    segment rollup (cxm.rollups.voice)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller = models.ForeignKey(
+        Seller, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(help_text="the answers' local day")
+    factor = models.CharField(max_length=40)
+    answers = models.IntegerField(default=0)
+    scores = models.IntegerField(default=0, help_text="Σ score")
+    top_two = models.IntegerField(default=0, help_text="scores of 4 or 5")
+    pairs = models.IntegerField(default=0, help_text="answers with a 0–10 recommend answer")
+    paired_scores = models.IntegerField(default=0)
+    recommend = models.IntegerField(default=0)
+    paired_squares = models.IntegerField(default=0)
+    recommend_squares = models.IntegerField(default=0)
+    products = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "store", "day", Coalesce("seller", 0), "factor", name="rollup_factor_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.seller_id} {self.day} {self.factor}"
