@@ -70,13 +70,17 @@ def stale_store_days(
     `recheck_before`, also those whose `recheck_at` is before it."""
     if not store_ids:
         return {}
+    # One join a neighbouring day (the day itself is the row read): vm1 the day before, vp1
+    # the day after.
+    alias = {o: f"v{'m' if o < 0 else 'p'}{abs(o)}" if o else "v" for o, _ in around}
     parts = " || ':' || ".join(
-        f"CAST(COALESCE(v{i}.{kind}, 0) AS TEXT)" for i, (_, kind) in enumerate(around)
+        f"CAST(COALESCE({alias[offset]}.{kind}, 0) AS TEXT)" for offset, kind in around
     )
     joins = " ".join(
-        f"LEFT JOIN {_table(StoreDayVersion)} v{i} ON v{i}.store_id = v.store_id"
-        f" AND v{i}.day = {_days_after('v.day', offset)}"
-        for i, (offset, _) in enumerate(around)
+        f"LEFT JOIN {_table(StoreDayVersion)} {name} ON {name}.store_id = v.store_id"
+        f" AND {name}.day = {_days_after('v.day', offset)}"
+        for offset, name in sorted(alias.items())
+        if offset
     )
     fingerprint, params = f"%s || '/' || {parts}", [salt]
     if fresh_until is not None:
@@ -104,8 +108,6 @@ def _table(model: type[models.Model]) -> str:
 
 
 def _days_after(column: str, days: int) -> str:
-    if days == 0:
-        return column
     if connection.vendor == "postgresql":
         return f"{column} + {days}"
     return f"date({column}, '{days:+d} day')"
