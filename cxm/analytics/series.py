@@ -250,39 +250,14 @@ def _staff_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
 
 def _shift_traffic(flt: ReportFilter, grain: str) -> pd.Series:
     """Visitors of the store's hours from a seller's first to last consultation or receipt
-    of each day, summed per point (the staff report's `_shift_traffic`, in columns: each
-    store-day's visitors by hour cumulated, a span's visitors the difference at its ends)."""
-    source = sources.current()
+    of each day, summed per point: the staff report's shift traffic, summed per unit and day
+    where the facts lie (FactSource.shift_visitors), then bucketed."""
     unit_field = group_fields(grain)[0]
-    service = _service(flt, grain, STAFF_FIGURES)
-    consulted = service[service["consultations"] > 0].rename(
-        columns={"first_consultation_hour": "first", "last_consultation_hour": "last"}
+    rows = sources.current().shift_visitors(
+        flt.store_ids(), flt.period, flt.seller_id(), [unit_field, "day"]
     )
-    receipt_hours = source.seller_hours(flt.store_ids(), flt.period, flt.seller_id(), unit_field)
-    columns = [unit_field, "store_id", "day", "first", "last"]
-    spans = pd.concat([consulted[columns], _read(receipt_hours)[columns]])
-    if spans.empty:
-        return pd.Series(dtype="int64")
-    spans["day"] = pd.to_datetime(spans["day"])
-    spans = spans.groupby([unit_field, "store_id", "day"], as_index=False).agg(
-        first=("first", "min"), last=("last", "max")
-    )
-    hours = _read(
-        source.traffic(sorted(set(spans["store_id"])), flt.period, ("store_id", "day", "hour"))
-    )
-    hours["day"] = pd.to_datetime(hours["day"])
-    store_days = hours[["store_id", "day"]].drop_duplicates().reset_index(drop=True)
-    slot = store_days.reset_index().set_index(["store_id", "day"])["index"]
-    by_hour = np.zeros((len(store_days), 25), dtype="int64")  # column 0: before the first hour
-    rows = slot.reindex(pd.MultiIndex.from_frame(hours[["store_id", "day"]])).to_numpy()
-    np.add.at(by_hour, (rows, hours["hour"].to_numpy(dtype="int64") + 1), hours["visitors"])
-    cumulated = by_hour.cumsum(axis=1)
-    where = slot.reindex(pd.MultiIndex.from_frame(spans[["store_id", "day"]]))
-    known = where.notna().to_numpy()
-    at = where.fillna(0).to_numpy(dtype="int64")
-    first, last = spans["first"].to_numpy(dtype="int64"), spans["last"].to_numpy(dtype="int64")
-    spans["visitors"] = np.where(known, cumulated[at, last + 1] - cumulated[at, first], 0)
-    return _summed(spans, grain, ["visitors"])["visitors"]
+    frame = _read(rows).reindex(columns=[unit_field, "day", "visitors"])
+    return _summed(frame, grain, ["visitors"])["visitors"]
 
 
 def _press_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
