@@ -1,7 +1,9 @@
 """The filter every report shares: period, region → store → seller, within the user's scope."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -28,24 +30,40 @@ class ReportFilter:
     seller: str | None = None
 
     def stores(self) -> QuerySet[Store]:
+        """The stores of the scope the filter selects; a region or store naming none of them
+        is refused."""
+        stores = self._selection()
+        if (self.region or self.store) and not stores.exists():
+            self._refuse()
+        return stores
+
+    def _selection(self) -> QuerySet[Store]:
         stores = Store.objects.filter(pk__in=self.scope.store_ids)
         if self.region:
             stores = stores.filter(region__name=self.region)
-            if not stores.exists():
-                raise FilterError("region", f"no region {self.region!r} in your scope")
         if self.store:
             stores = stores.filter(code=self.store)
-            if not stores.exists():
-                raise PermissionDenied(f"store {self.store!r} is outside your scope or unknown")
         return stores
+
+    def _refuse(self) -> None:
+        """Says which choice selects nothing: an unknown region, or a store outside the
+        scope (or its region) or unknown."""
+        in_scope = Store.objects.filter(pk__in=self.scope.store_ids)
+        if self.region and not in_scope.filter(region__name=self.region).exists():
+            raise FilterError("region", f"no region {self.region!r} in your scope")
+        raise PermissionDenied(f"store {self.store!r} is outside your scope or unknown")
 
     def store_ids(self) -> list[int]:
         return list(self._store_ids)
 
     @cached_property
     def _store_ids(self) -> tuple[int, ...]:
-        # Asked by every figure of a page: one query per filter, not one per figure.
-        return tuple(self.stores().values_list("pk", flat=True))
+        # Asked by every figure of a page: one query per filter, not one per figure (and not
+        # one more to check the choice: an empty answer is looked into only when it comes).
+        ids = tuple(self._selection().values_list("pk", flat=True))
+        if not ids and (self.region or self.store):
+            self._refuse()
+        return ids
 
     def seller_id(self) -> int | None:
         """The one seller the figures are limited to, if any."""
@@ -71,12 +89,25 @@ class ReportFilter:
             for name in ("_store_ids", "_seller_id"):
                 if name in self.__dict__:
                     shifted.__dict__[name] = self.__dict__[name]
+            shifted.__dict__["lookups"] = self.lookups
             self._shifted[period] = shifted
         return self._shifted[period]
 
     @cached_property
     def _shifted(self) -> dict[Period, "ReportFilter"]:
         return {self.period: self}
+
+    @cached_property
+    def lookups(self) -> dict:
+        """What the selection is, whatever the period (its stores' and sellers' codes, who
+        works where): shared with every shifted filter, read once a page."""
+        return {}
+
+    def looked_up(self, key: tuple, read: Callable[[], Any]) -> Any:
+        """`read()`'s answer for this selection, read the first time it is asked for."""
+        if key not in self.lookups:
+            self.lookups[key] = read()
+        return self.lookups[key]
 
     @cached_property
     def memo(self) -> dict:

@@ -149,8 +149,9 @@ def decomposition_report(
 
 def _with_store_traffic(flt: ReportFilter, by_seller: dict) -> dict:
     store_traffic = traffic_by_store(flt)
-    seller_store = dict(
-        Seller.objects.filter(store_id__in=flt.store_ids()).values_list("code", "store__code")
+    sellers = Seller.objects.filter(store_id__in=flt.store_ids())
+    seller_store = flt.looked_up(
+        ("seller stores",), lambda: dict(sellers.values_list("code", "store__code"))
     )
     return {
         key: SalesFigures(

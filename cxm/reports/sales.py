@@ -87,12 +87,17 @@ def _listed_keys(
     if by in ("store", "region"):
         field = "code" if by == "store" else "region__name"
         stores = Store.objects.filter(pk__in=store_ids)
-        return {(value,) for value in stores.values_list(field, flat=True)}
+        values = flt.looked_up(
+            ("listed", field), lambda: list(stores.values_list(field, flat=True))
+        )
+        return {(value,) for value in values}
     if by in ("seller", "seller-month"):
         sellers = Seller.objects.filter(store_id__in=store_ids, active=True)
         if seller_id is not None:
             sellers = Seller.objects.filter(pk=seller_id)
-        codes = sellers.values_list("code", flat=True)
+        codes = flt.looked_up(
+            ("listed", "seller"), lambda: list(sellers.values_list("code", flat=True))
+        )
         if by == "seller":
             return {(code,) for code in codes}
         # A seller who sold nothing in a month is a point of that month too.
