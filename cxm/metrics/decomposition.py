@@ -111,17 +111,21 @@ def decompose_revenue_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"decomposition needs columns {', '.join(missing)}")
     arrays = [frame[column].to_numpy(dtype=float, na_value=np.nan) for column in INPUT_COLUMNS]
-    traffic_e, conversion_e, ticket_e, undefined = _effects(*arrays)
-    result = pd.DataFrame(
-        dict(zip(EFFECT_COLUMNS, (traffic_e, conversion_e, ticket_e), strict=True)),
-        index=frame.index,
-    )
-    result["undefined_factor"] = pd.Series(
-        [None if code == _LMDI else FACTORS[code] for code in undefined.tolist()],
-        index=frame.index,
-        dtype=object,
-    )
+    *effects, undefined = decompose_revenue_arrays(*arrays)
+    result = pd.DataFrame(dict(zip(EFFECT_COLUMNS, effects, strict=True)), index=frame.index)
+    result["undefined_factor"] = pd.Series(undefined, index=frame.index, dtype=object)
     return result
+
+
+def decompose_revenue_arrays(
+    *inputs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str | None]]:
+    """`decompose_revenue_frame` on arrays in INPUT_COLUMNS order, without the frames (whose
+    making costs more than the arithmetic for the few rows of a store's page): the traffic,
+    conversion and ticket effects, and each row's undefined factor."""
+    traffic_e, conversion_e, ticket_e, undefined = _effects(*inputs)
+    factors = [None if code == _LMDI else FACTORS[code] for code in undefined.tolist()]
+    return traffic_e, conversion_e, ticket_e, factors
 
 
 def _effects(

@@ -4,9 +4,13 @@ the previous period, the same period last year, and the change split into three 
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from cxm.metrics.decomposition import decompose_revenue_frame, split_ticket_effects
+from cxm.metrics.decomposition import (
+    EFFECT_COLUMNS,
+    INPUT_COLUMNS,
+    decompose_revenue_arrays,
+    split_ticket_effects,
+)
 from cxm.metrics.kpi import SalesFigures, ratio
 from cxm.metrics.periods import Period, previous_period, same_period_last_year
 from cxm.org.models import Seller
@@ -71,18 +75,17 @@ def _decomposition_dicts(
         "base_receipts": [pairs[n][1].receipts for n in kept],
         "base_traffic": [pairs[n][1].traffic for n in kept],
     }
-    frame = pd.DataFrame({name: np.array(values, dtype=float) for name, values in columns.items()})
-    effects = decompose_revenue_frame(frame)
+    arrays = {name: np.array(values, dtype=float) for name, values in columns.items()}
+    *effects, undefined = decompose_revenue_arrays(*(arrays[name] for name in INPUT_COLUMNS))
     units = [np.array([float(pairs[n][i].units) for n in kept]) for i in (0, 1)]
-    arrays = {name: frame[name].to_numpy() for name in frame.columns}
     upt, price = split_ticket_effects(
         arrays["revenue"], arrays["receipts"], units[0],
         arrays["base_revenue"], arrays["base_receipts"], units[1],
     )  # fmt: skip
     # Plain lists: looking a column up per row costs more than the decomposition (200 stores).
     effect = {
-        name: effects[name].tolist()
-        for name in ("undefined_factor", "traffic_effect", "conversion_effect", "ticket_effect")
+        "undefined_factor": undefined,
+        **{name: values.tolist() for name, values in zip(EFFECT_COLUMNS, effects, strict=True)},
     }
     for row, n in enumerate(kept):
         undefined = effect["undefined_factor"][row]
