@@ -19,7 +19,7 @@ from cxm.org.scope import Scope
 from cxm.reports.filters import ReportFilter
 from cxm.reports.kpi import conversion_heatmap, decomposition_report, kpi_report
 from cxm.reports.sales import GROUPINGS, sales_figures
-from cxm.rollups.models import SellerDay, StoreDay, StoreHour
+from cxm.rollups.models import SellerDay, StoreDay, StoreHour, StoreMonthHour
 from cxm.rollups.refresh import rebuild
 from cxm.rollups.sources import RAW_FACTS, ROLLUPS, reading
 from cxm.staff.reports import sellers_report
@@ -176,7 +176,7 @@ def _same_from_both(flt: ReportFilter) -> dict:
 def _rows() -> dict[str, set]:
     return {
         model.__name__: set(model.objects.values_list(*_columns(model)))
-        for model in (StoreDay, StoreHour, SellerDay)
+        for model in (StoreDay, StoreHour, SellerDay, StoreMonthHour)
     }
 
 
@@ -214,6 +214,19 @@ def test_a_re_import_changes_no_rollup_row(chain):
     assert result.duplicates == 40 and result.accepted == 0
     assert run_import("traffic", chain, read_payload(list(data.counts.values()))).accepted == 0
     assert _rows() == before
+
+
+def test_a_batch_of_documents_that_are_neither_sales_nor_returns_adds_rows_without_figures(
+    chain,
+):
+    data = Chain(chain, 11)
+    data.send("receipts", [data.receipt("MSK-1", FIRST_DAY, operation=3) for _ in range(3)])
+    data.send("receipts", [data.receipt("MSK-1", FIRST_DAY, operation=3)])
+    kept = _rows()
+    rebuild()
+    assert _rows() == kept
+    day = StoreDay.objects.get(store__code="MSK-1", day=FIRST_DAY)
+    assert (day.receipts, day.return_receipts, day.sales) == (0, 0, 0)
 
 
 def test_a_late_receipt_and_a_return_change_only_their_store_day(chain):

@@ -29,6 +29,7 @@ from cxm.org.models import Chain, Store
 from cxm.rollups import versions
 from cxm.rollups.refresh import (
     SERVICE,
+    add_to_service_days,
     answer_column,
     count_in_service_day,
     press_column,
@@ -207,7 +208,9 @@ def _write_presses(
     _flag_repeats(fresh, interval)
     with transaction.atomic():
         insert_rows(Press, PRESS_FIELDS, [r.row(chain) for r in fresh])
-        refresh_store_days({(r.store_id, r.day) for r in fresh}, frozenset({SERVICE}))
+        add_to_service_days(
+            (r.store_id, r.seller_id, r.day, press_column(r.button, r.repeat)) for r in fresh
+        )
     result.accepted += len(fresh)
 
 

@@ -73,22 +73,40 @@ def update_rows(
     model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """Set `field_names` of the rows given as (primary key, *values), within the caller's
-    transaction: one statement sent with executemany (pipelined on PostgreSQL), where
-    bulk_update would compile a CASE expression over every row. (An UPDATE joined to a
-    VALUES list of a thousand rows was tried on PostgreSQL: the planner hashes the whole
-    table for each list, so it grows with the table; a statement a row finds it by key.)"""
+    transaction, where bulk_update would compile a CASE expression over every row.
+    PostgreSQL: one UPDATE joined to the rows sent as one array a column (unnest) — its
+    planner takes the arrays' length and finds each row by key (an UPDATE joined to a VALUES
+    list hashed the whole table for every thousand rows; a statement a row cost 45 µs each).
+    SQLite: one statement a row with executemany, in-process and cheap."""
     fields = [model._meta.pk, *(model._meta.get_field(name) for name in field_names)]
     prepared = _prepared(fields, rows)
     if not prepared:
         return
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields[1:])
+    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(
+                f"unnest(%s::{f.cast_db_type(connection)}[]) AS {quote(f.column)}" for f in fields
+            )
+            assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+            for start in range(0, len(prepared), _UPDATES_PER_STATEMENT):
+                chunk = prepared[start : start + _UPDATES_PER_STATEMENT]
+                cursor.execute(
+                    f"UPDATE {table} SET {assignments} FROM (SELECT {arrays}) AS v"
+                    f" WHERE {table}.{key} = v.{key}",
+                    [list(column) for column in zip(*chunk, strict=True)],
+                )
+            return
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields[1:])
         cursor.executemany(
-            f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
-            f"WHERE {quote(model._meta.pk.column)} = %s",
+            f"UPDATE {table} SET {assignments} WHERE {key} = %s",
             [(*values, pk) for pk, *values in prepared],
         )
+
+
+# Rows a statement: the planner still probes the key's index for each (EXPLAIN: Nested Loop).
+_UPDATES_PER_STATEMENT = 1000
 
 
 def _prepared(fields: list[models.Field], rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:

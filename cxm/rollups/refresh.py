@@ -4,14 +4,19 @@ PostgreSQL alike, inside the transaction that changed the facts. Receipts and vi
 feed the sales rollups (and the month × weekday × hour heat map of their store-months);
 consultations, checklists, terminal presses and survey answers feed the service rollup.
 
-Recomputing rather than adding deltas makes every change safe by construction: a new or late
-receipt, a return, a corrected visitor count, a re-import (which inserts nothing new) or a
-seller who is deleted — the store-day's rows are thrown away and summed again. A store-day is
-a few hundred receipts, so this costs little next to writing them (bench/scale.py)."""
+Recomputing rather than adding deltas makes every change safe by construction: a late
+receipt, a consultation's outcome, a re-import (which inserts nothing new) or a seller who is
+deleted — the store-day's rows are thrown away and summed again. The batch imports that only
+add facts — receipts, visitor counts (a correction adds its difference) and presses — add
+their figures instead (add_to_sales_rollups, add_to_service_days): they hold them in memory,
+and summing each touched store-day again was up to two fifths of a traffic import
+(docs/scaling.md §Ingest)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import islice
+from typing import NamedTuple
 
 from django.db import connection, transaction
 
@@ -361,6 +366,188 @@ def _chunks(items: list, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+# Adding new facts to the rollups -----------------------------------------------------------
+# An import that only adds facts (new receipts, new or corrected visitor counts, new presses)
+# changes each rollup row by the figures of what it wrote, which it holds in memory: it adds
+# them with one upsert a row instead of summing its store-days' facts again. Exact because
+# the rollups equal the facts before (refresh_store_days and rebuild keep them so) and the
+# write changes no other fact's figures; `rebuild --check` and the tests compare.
+
+
+class NewReceipt(NamedTuple):
+    """A receipt just written, as the sales rollups count it."""
+
+    store_id: int
+    seller_id: int | None
+    day: date  # the store's local day
+    hour: int
+    operation_type: int
+    total: int
+    units: Decimal
+
+
+class VisitorChange(NamedTuple):
+    """A visitor count just written: a new interval, or a corrected one's difference."""
+
+    store_id: int
+    day: date
+    hour: int
+    visitors: int
+    intervals: int  # 1 for a new interval, 0 for a correction
+
+
+_NO_RECEIPT = (0, 0, 0, 0, Decimal(0), Decimal(0))
+_HOUR_COLUMNS = (*_MEASURES, "visitors", "intervals")
+
+
+def add_to_sales_rollups(
+    receipts: Iterable[NewReceipt] = (), visitor_changes: Iterable[VisitorChange] = ()
+) -> int:
+    """Add receipts and visitor counts just written, in the caller's transaction, to the
+    store-hours, store-days, seller-days and the heat map; returns how many store-days.
+    Counts the write in their sales version (cxm.rollups.versions)."""
+    hours: dict[tuple[int, date, int], list] = {}
+    sellers: dict[tuple[int, int | None, date], list] = {}
+    for r in receipts:
+        figures = _receipt_figures(r)
+        _add(hours, (r.store_id, r.day, r.hour), (*figures, 0, 0))
+        seller = sellers.get((r.store_id, r.seller_id, r.day))
+        if seller is None:
+            sellers[r.store_id, r.seller_id, r.day] = [*figures, r.hour, r.hour]
+        else:
+            _add_into(seller, figures)
+            seller[6], seller[7] = min(seller[6], r.hour), max(seller[7], r.hour)
+    for v in visitor_changes:
+        _add(hours, (v.store_id, v.day, v.hour), (*_NO_RECEIPT, v.visitors, v.intervals))
+    if not hours:
+        return 0
+    days: dict[tuple[int, date], list] = {}
+    months: dict[tuple[int, date, int, int], list] = {}
+    for (store, day, hour), figures in hours.items():
+        _add(days, (store, day), figures)
+        month = (store, day.replace(day=1), day.weekday(), hour)
+        _add(months, month, (figures[2], figures[6], figures[7]))  # receipts, visitors, intervals
+    added = {
+        StoreHour: (("store_id", "day", "hour"), _HOUR_COLUMNS, hours),
+        StoreDay: (("store_id", "day"), _HOUR_COLUMNS, days),
+        SellerDay: (("store_id", "seller_id", "day"), _MEASURES, sellers),
+        StoreMonthHour: (
+            ("store_id", "month", "weekday", "hour"),
+            ("receipts", "visitors", "intervals"),
+            months,
+        ),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock_stores(cursor, sorted({store for store, _ in days}))
+        for model, (key, columns, rows) in added.items():
+            _upsert_sums(cursor, model, key, columns, rows)
+        versions.mark_written(days, [versions.SALES])
+    return len(days)
+
+
+def add_to_service_days(presses: Iterable[tuple[int, int | None, date, str]]) -> int:
+    """Add facts just written that each count one in a column of the service rollup —
+    (store id, seller id, day, column), as press_column names it — in the caller's
+    transaction; returns how many store-days. Counts the write in their feedback version."""
+    rows: dict[tuple[int, int | None, date], list[int]] = {}
+    position = {column: i for i, column in enumerate(_ADDED_COLUMNS)}
+    for store_id, seller_id, day, column in presses:
+        row = rows.get((store_id, seller_id, day))
+        if row is None:
+            row = rows[store_id, seller_id, day] = [0] * len(_ADDED_COLUMNS)
+        row[position[column]] += 1
+    if not rows:
+        return 0
+    store_days = {(store, day) for store, _, day in rows}
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock_stores(cursor, sorted({store for store, _ in store_days}))
+        _upsert_sums(cursor, ServiceDay, ("store_id", "seller_id", "day"), _ADDED_COLUMNS, rows)
+        versions.mark_written(store_days, [versions.FEEDBACK])
+    return len(store_days)
+
+
+def _receipt_figures(r: NewReceipt) -> tuple:
+    """The receipt's figures in the order of _MEASURES."""
+    if r.operation_type == _SALE:
+        return (r.total, 0, 1, 0, r.units, Decimal(0))
+    if r.operation_type == _RETURN:
+        return (0, r.total, 0, 1, Decimal(0), r.units)
+    return _NO_RECEIPT  # other fiscal documents: a row of the hour and the seller, no figures
+
+
+def _add(sums: dict, key: tuple, figures: Iterable) -> None:
+    row = sums.get(key)
+    if row is None:
+        sums[key] = list(figures)
+    else:
+        _add_into(row, figures)
+
+
+def _add_into(row: list, figures: Iterable) -> None:
+    for i, value in enumerate(figures):
+        row[i] += value
+
+
+def _upsert_sums(cursor, model, key: tuple[str, ...], columns: Sequence[str], rows: dict) -> None:
+    """Add `rows` ({key values: [column values…]}) to `model`'s rows, inserting the missing.
+    A seller-day's first and last hour follow the figures in its list and take the earlier
+    and the later; a seller in the key is matched as the unique index does, no seller as 0.
+    PostgreSQL: one statement over the rows sent as an array a column (a statement a row
+    cost more than summing the facts again); SQLite: executemany, in-process."""
+    table = _table(model)
+    hours = {"first_hour": "<", "last_hour": ">"} if model is SellerDay else {}
+    # A column no row adds to (a traffic batch's receipt figures) is a constant 0: half the
+    # values to send and to add up.
+    used = [i for i, column in enumerate(columns) if any(r[i] for r in rows.values())]
+    sent = (*key, *(columns[i] for i in used), *hours)
+    # The unique index's columns: one with a seller counts no seller as 0.
+    target = "store_id, day, COALESCE(seller_id, 0)" if "seller_id" in key else ", ".join(key)
+    sets = [f"{columns[i]} = {table}.{columns[i]} + excluded.{columns[i]}" for i in used]
+    sets += [f"{h} = {_two(way)}({table}.{h}, excluded.{h})" for h, way in hours.items()]
+    # Nothing to add (a batch of documents that are neither sales nor returns): the row only.
+    upsert = f"ON CONFLICT ({target}) " + (
+        f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
+    )
+    last = len(columns)
+    # No order needed against deadlocks: the caller holds its stores' locks (_lock_stores).
+    flat = [(*k, *(r[i] for i in used), *r[last:]) for k, r in rows.items()]
+    names = (*key, *columns, *hours)
+    if connection.vendor == "postgresql":
+        types = {f.column: f.cast_db_type(connection) for f in model._meta.concrete_fields}
+        arrays = ", ".join(f"%s::{types[name]}[]" for name in sent)
+        picked = ", ".join(name if name in sent else "0" for name in names)
+        for chunk in _chunks(flat, _UPSERTS_PER_STATEMENT):
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) SELECT {picked}"
+                f" FROM unnest({arrays}) AS v({', '.join(sent)}) {upsert}",
+                [_array_text(column) for column in zip(*chunk, strict=True)],
+            )
+        return
+    cursor.executemany(  # dates and decimals go as Django's SQLite backend adapts them
+        f"INSERT INTO {table} ({', '.join(names)})"
+        f" VALUES ({', '.join('%s' if name in sent else '0' for name in names)}) {upsert}",
+        flat,
+    )
+
+
+_UPSERTS_PER_STATEMENT = 5000
+
+
+def _array_text(values: Iterable[int | Decimal | date | None]) -> str:
+    """PostgreSQL's text form of an array of numbers and dates: written out here, the
+    driver's array adapter quoted each element with a pattern match, most of the upsert's
+    Python time."""
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+
+
+def _two(which: str) -> str:
+    """The smaller ("<") or larger (">") of two values: min/max on SQLite, LEAST/GREATEST on
+    PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return {"<": "LEAST", ">": "GREATEST"}[which]
+    return {"<": "min", ">": "max"}[which]
 
 
 FACTS = (Receipt, VisitorCount, Consultation, Checklist, Press, SurveyResponse)

@@ -3,7 +3,7 @@
 A receipt's identity is (fiscal drive, fiscal document number): re-sending is harmless.
 Each batch is written in one transaction down the database's own bulk path (cxm.imports.bulk),
 so a 1 GB file streams through in bounded memory (see bench/import_receipts.py); the same
-transaction sums the batch's store-days into the rollups the dashboards read (cxm.rollups).
+transaction adds the batch's receipts to the rollups the dashboards read (cxm.rollups).
 """
 
 from collections.abc import Iterable, Iterator
@@ -18,7 +18,7 @@ from cxm.imports.bulk import insert_rows, reserve_ids
 from cxm.imports.records import ImportResult, Record, run_in_batches
 from cxm.org.models import Chain, Store
 from cxm.org.services import SellerDirectory, StoreDirectory
-from cxm.rollups.refresh import refresh_store_days
+from cxm.rollups.refresh import NewReceipt, add_to_sales_rollups
 from cxm.sales.ffd import ParsedReceipt, ReceiptError, iter_receipt_dicts, parse_receipt
 from cxm.sales.models import Receipt, ReceiptItem
 from cxm.sales.services import CategoryAssigner
@@ -32,6 +32,7 @@ class _Accepted:
     seller_id: int | None
     at: datetime
     local: datetime
+    units: Decimal
 
 
 def import_receipts(
@@ -82,7 +83,8 @@ def _resolve(
     at = local if local.tzinfo else local.replace(tzinfo=tz)
     local = at.astimezone(tz)
     seller_id = sellers.find(parsed.seller_code, parsed.operator_inn, parsed.operator)
-    return _Accepted(position, parsed, store, seller_id, at.astimezone(UTC), local)
+    units = sum((i.quantity for i in parsed.items), Decimal(0))
+    return _Accepted(position, parsed, store, seller_id, at.astimezone(UTC), local, units)
 
 
 def _write(accepted: list[_Accepted], categories: CategoryAssigner, result: ImportResult) -> None:
@@ -111,7 +113,18 @@ def _write(accepted: list[_Accepted], categories: CategoryAssigner, result: Impo
                 for item in a.parsed.items
             ],
         )
-        refresh_store_days({(a.store.pk, a.local.date()) for a in fresh})
+        add_to_sales_rollups(
+            NewReceipt(
+                a.store.pk,
+                a.seller_id,
+                a.local.date(),
+                a.local.hour,
+                a.parsed.operation_type,
+                a.parsed.total,
+                a.units,
+            )
+            for a in fresh
+        )
     result.accepted += len(fresh)
 
 
@@ -215,7 +228,7 @@ def _receipt_row(receipt_id: int, a: _Accepted) -> tuple:
         p.total,
         p.cash,
         p.ecash,
-        sum((i.quantity for i in p.items), Decimal(0)),
+        a.units,
         p.operator[:200],
         p.operator_inn,
     )

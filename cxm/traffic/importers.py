@@ -16,7 +16,7 @@ from cxm.imports import fields
 from cxm.imports.bulk import insert_rows, update_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Store
-from cxm.rollups.refresh import refresh_store_days
+from cxm.rollups.refresh import VisitorChange, add_to_sales_rollups
 from cxm.traffic.models import VisitorCount
 
 COUNTS = ("minutes", "visitors_in", "visitors_out")
@@ -85,21 +85,23 @@ def _row(data: dict, stores: dict[str, Store], default_store: Store | None) -> _
 
 def _write(rows: dict[tuple[int, datetime], _Interval], result: ImportResult) -> None:
     existing = _stored(rows)
-    new, changed, touched = [], [], set()
+    new, changed, added = [], [], []
     for key, row in rows.items():
         old = existing.get(key)
         if old is None:
             new.append(row)
+            added.append(VisitorChange(row.store_id, row.day, row.hour, row.visitors_in, 1))
         elif old[1:] != row[2:5]:
             changed.append((old[0], *row[2:5]))
+            # The same interval, so the same local day and hour: only its visitors change.
+            difference = row.visitors_in - old[2]
+            added.append(VisitorChange(row.store_id, row.day, row.hour, difference, 0))
         else:
             result.duplicates += 1
-            continue
-        touched.add((row.store_id, row.day))
     with transaction.atomic():
         insert_rows(VisitorCount, FIELDS, new)
         update_rows(VisitorCount, COUNTS, changed)
-        refresh_store_days(touched)
+        add_to_sales_rollups(visitor_changes=added)
     result.accepted += len(new)
     result.updated += len(changed)
 
