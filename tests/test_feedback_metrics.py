@@ -20,7 +20,12 @@ from cxm.metrics.representativeness import (
     selective_sellers,
     verdict,
 )
-from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, top_two_box
+from cxm.metrics.satisfaction import (
+    FactorSums,
+    emotional_loyalty_index,
+    factor_sums,
+    satisfaction_index,
+)
 from cxm.metrics.segments import (
     abc_classes,
     basket_depth,
@@ -111,7 +116,10 @@ def test_iel_is_net_positive_presses_per_hundred_receipts():
 
 
 def test_csat_is_the_top_two_box_share_not_the_mean():
-    assert top_two_box([5, 4, 3, 2, 1]) == pytest.approx(0.4)
+    answers = [{"a": score} for score in (5, 4, 3, 2, 1)]
+    (factor,) = satisfaction_index(factor_sums(answers, [None] * 5)).factors
+    assert factor.csat == pytest.approx(0.4)
+    assert factor.mean == pytest.approx(3.0)
 
 
 def test_csi_weights_factors_by_their_correlation_with_recommending():
@@ -124,10 +132,24 @@ def test_csi_weights_factors_by_their_correlation_with_recommending():
         {"a": 2, "b": 5},
         {"a": 1, "b": 5},
     ]
-    index = satisfaction_index(answers, recommend)
+    index = satisfaction_index(factor_sums(answers, recommend))
     weights = {f.factor: f.weight for f in index.factors}
     assert weights == {"a": pytest.approx(1.0), "b": 0.0}  # b goes against recommending
     assert index.csi == pytest.approx(100 * (20 / 6) / 5)
+    importance = {f.factor: f.importance for f in index.factors}
+    scores = [[row[code] for row in answers] for code in ("a", "b")]
+    assert importance["a"] == pytest.approx(np.corrcoef(scores[0], recommend)[0, 1], rel=1e-12)
+    assert importance["b"] == pytest.approx(np.corrcoef(scores[1], recommend)[0, 1], rel=1e-12)
+
+
+def test_factor_sums_add_up_over_any_split_of_the_answers():
+    answers = [{"a": 5, "b": 1}, {"a": 3}, {"b": 4}, {"a": 4, "b": 4}, {"a": 1}]
+    recommend = [10, None, 3, 8, 0]
+    whole = factor_sums(answers, recommend)
+    first, rest = factor_sums(answers[:2], recommend[:2]), factor_sums(answers[2:], recommend[2:])
+    for code in ("a", "b"):
+        assert first.get(code, FactorSums()) + rest.get(code, FactorSums()) == whole[code]
+    assert whole["a"] == FactorSums(4, 13, 2, 3, 10, 18, 42, 164, 82)
 
 
 def test_answers_bunched_in_one_hour_are_unlike_the_receipts():

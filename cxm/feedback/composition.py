@@ -1,7 +1,7 @@
 """Each sale receipt's segments by composition — value band, main category, basket depth —
 and what its customer said: the answer tied to it, the terminal presses that follow it, the
 consultations that ended in it. The segments report sums these over its period from the
-facts; the segment rollup sums them per store-day (cxm.rollups.segments). Every tie stays
+facts; the segment rollup sums them per store-day (cxm.rollups.voice). Every tie stays
 within the receipt's store-day, so both sums agree."""
 
 from typing import Any

@@ -2,9 +2,10 @@
 grouped like every other report. The CLI, the API and the pages build them here."""
 
 from collections import defaultdict
+from dataclasses import fields
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from cxm.feedback.banks import QUESTIONS
 from cxm.feedback.importers import setup_for
@@ -30,12 +31,20 @@ from cxm.metrics.representativeness import (
     selective_sellers,
     verdict,
 )
-from cxm.metrics.satisfaction import emotional_loyalty_index, satisfaction_index, share
+from cxm.metrics.satisfaction import (
+    FactorSums,
+    emotional_loyalty_index,
+    satisfaction_index,
+    share,
+)
 from cxm.org.models import Store
 from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import group_fields, key_row, regrouper, sales_figures
 from cxm.reports.service import service_figures
+from cxm.rollups import sources
+from cxm.rollups.models import FactorDay
 from cxm.rollups.sources import survey_answer_measures
+from cxm.rollups.voice import factor_sums_of, refresh_voice_days
 from cxm.staff.models import Consultation
 
 _SURVEY_COUNTS = ("promoters", "passives", "detractors", "declined")
@@ -273,10 +282,13 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
 
 def csi_report(flt: ReportFilter) -> dict[str, Any]:
     """Top-2-box satisfaction per factor and the CSI, weighted by each factor's derived
-    importance (its correlation with the recommend score)."""
-    answered = _window(SurveyResponse, flt).filter(declined=False).exclude(answers={})
-    pairs = list(answered.values_list("answers", "nps"))
-    index = satisfaction_index([a for a, _ in pairs], [n for _, n in pairs])
+    importance (its correlation with the recommend score): from each factor's sums, read from
+    the factor rollup, or summed from the answers when the reports read raw facts."""
+    if sources.current() is sources.RAW_FACTS:
+        sums = factor_sums_of(_window(SurveyResponse, flt)).get((), {})
+    else:
+        sums = _rolled_factor_sums(flt)
+    index = satisfaction_index(sums)
     rows = [
         {
             "factor": f.factor,
@@ -297,6 +309,25 @@ def csi_report(flt: ReportFilter) -> dict[str, Any]:
         "rows": rows,
         "csi": index.csi,
     }
+
+
+def _rolled_factor_sums(flt: ReportFilter) -> dict[str, FactorSums]:
+    store_ids, period = flt.store_ids(), flt.period
+    refresh_voice_days(store_ids, period.start)
+    rows = FactorDay.objects.filter(
+        store_id__in=store_ids, day__gte=period.start, day__lte=period.end
+    )
+    seller_id = flt.seller_id()
+    if seller_id is not None:
+        rows = rows.filter(seller_id=seller_id)
+    summed = rows.values("factor").annotate(**{name: Sum(name) for name in _FACTOR_SUMS})
+    return {
+        row["factor"]: FactorSums(*(int(row[name]) for name in _FACTOR_SUMS))
+        for row in summed.order_by()
+    }
+
+
+_FACTOR_SUMS = [f.name for f in fields(FactorSums)]
 
 
 REVIEW_GROUPINGS = (None, "store", "region", "day", "week", "month")

@@ -4,7 +4,7 @@ receipt it follows at its till (`tie_to_receipts`); a consultation to the receip
 matching found for it (cxm.staff.matching). Visitor counts are tied to no receipt, so the
 visitors' conversion has no segment figure.
 
-The figures are summed from the segment rollup (cxm.rollups.segments: per store-day, value
+The figures are summed from the segment rollup (cxm.rollups.voice: per store-day, value
 band and segment); from the facts when the reports read raw facts (the rollup's reference)
 or one seller is chosen (a seller's receipts are few, and the rollup has no seller)."""
 
@@ -22,7 +22,7 @@ from cxm.reports.filters import ReportFilter
 from cxm.reports.service import service_figures
 from cxm.rollups import sources
 from cxm.rollups.models import SegmentDay
-from cxm.rollups.segments import refresh_segments
+from cxm.rollups.voice import refresh_voice_days
 from cxm.staff.matching import refresh_matches
 
 CUTS = ("value", "category", "depth")
@@ -80,7 +80,7 @@ def _receipts(flt: ReportFilter) -> pd.DataFrame:
 
 def _from_rollup(flt: ReportFilter) -> pd.DataFrame:
     store_ids, period = flt.store_ids(), flt.period
-    refresh_segments(store_ids, period.start)
+    refresh_voice_days(store_ids, period.start)
     rows = (
         SegmentDay.objects.filter(
             store_id__in=store_ids, day__gte=period.start, day__lte=period.end

@@ -202,7 +202,7 @@ class SegmentDay(models.Model):
 class SegmentState(models.Model):
     """The fingerprint of the fact versions (StoreDayVersion) a store-day's segment rows were
     summed from: a store-day whose versions moved on is summed again before the segments are
-    read (cxm.rollups.segments) — a press or an answer costs its writer nothing more."""
+    read (cxm.rollups.voice) — a press or an answer costs its writer nothing more."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
 from cxm.rollups import versions
 from cxm.rollups.models import (
+    FactorDay,
     SegmentDay,
     SellerDay,
     ServiceDay,
@@ -551,7 +552,15 @@ def _two(which: str) -> str:
 
 
 FACTS = (Receipt, VisitorCount, Consultation, Checklist, Press, SurveyResponse)
-ROLLUP_TABLES = (StoreHour, StoreDay, SellerDay, StoreMonthHour, ServiceDay, SegmentDay)
+ROLLUP_TABLES = (
+    StoreHour,
+    StoreDay,
+    SellerDay,
+    StoreMonthHour,
+    ServiceDay,
+    SegmentDay,
+    FactorDay,
+)
 
 
 def store_days_of_facts(store_ids: Iterable[int] | None = None) -> Iterator[StoreDayKey]:
@@ -578,10 +587,9 @@ def rebuild(store_ids: Iterable[int] | None = None) -> int:
             if stores is not None:
                 rows = rows.filter(store_id__in=stores)
             rows.delete()
-        days = refresh_store_days(store_days_of_facts(stores))
-        # Imported here: the segment upkeep builds on this module's helpers.
-        from cxm.rollups.segments import forget_segments, refresh_segments
+        # Imported here: the customer-voice upkeep builds on this module's helpers. Its rows
+        # are summed by their next reader (refresh_voice_days), after the matching.
+        from cxm.rollups.voice import forget_voice_days
 
-        forget_segments(stores)
-        refresh_segments(stores)
-        return days
+        forget_voice_days(stores)
+        return refresh_store_days(store_days_of_facts(stores))

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from cxm.org.models import Store
 from cxm.rollups.refresh import ROLLUP_TABLES, rebuild
-from cxm.rollups.segments import refresh_segments
+from cxm.rollups.voice import refresh_voice_days
 
 
 class Command(BaseCommand):
@@ -30,10 +30,11 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown store {unknown[0]!r}")
             store_ids = list(found.values())
         with transaction.atomic():
-            if check:  # segment rows wait for their next reader: sum the changed ones first
-                refresh_segments(store_ids)
+            # The customer-voice rows wait for their next reader: summed here before and after.
+            refresh_voice_days(store_ids)
             before = _rows(store_ids) if check else None
             days = rebuild(store_ids)
+            refresh_voice_days(store_ids)
             if check:
                 differing = len(before ^ _rows(store_ids))
                 transaction.set_rollback(True)

@@ -1,4 +1,5 @@
-"""Keeping the segment rollup (SegmentDay) equal to the facts. A store-day's segment rows
+"""Keeping the customer-voice rollups — segments (SegmentDay) and survey factors (FactorDay) —
+equal to the facts. A store-day's factor rows depend on its survey answers; its segment rows
 depend on its receipts and their lines, the day's terminal presses, the answers tied to its
 receipts and the consultations matched to them — whose matching reads the consultations and
 receipts of the day before, the day and the day after. Every write of these facts moves its
@@ -8,33 +9,36 @@ the day and its neighbours — moved since their rows were summed (SegmentState)
 again from the facts, like every rollup; an answer's store-day also makes its receipt's
 summed again (an answer may come days after its receipt, an answer is never taken back).
 Late receipts, returns (no sale: in no segment), re-imports (no version moves) and deleted
-sellers (the segments have no seller) keep the rows right."""
+sellers (the segments have no seller; a seller's factor rows go with the seller, and their
+answers' store-day is summed again, its version moved) keep the rows right."""
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from cxm.feedback.composition import receipt_frame, segment_sums
 from cxm.feedback.models import SurveyResponse
 from cxm.imports.bulk import insert_rows
+from cxm.metrics.satisfaction import FactorSums, factor_sums
 from cxm.org.models import Store
 from cxm.rollups import versions
-from cxm.rollups.models import SegmentDay, SegmentState
+from cxm.rollups.models import FactorDay, SegmentDay, SegmentState
 from cxm.rollups.refresh import CHUNK, StoreDayKey, _chunks, _key_condition, _lock_stores
+from cxm.staff.matching import refresh_matches
 
-_ROW_FIELDS = [
-    f.name for f in SegmentDay._meta.concrete_fields if not f.primary_key and f.name != "store"
-]
-_FIELDS = ["store_id", *_ROW_FIELDS]
+_ANSWERS_BY = ("store_id", "seller_id", "day")
 
 
-def refresh_segments(store_ids: Iterable[int] | None = None, first: date = date.min) -> int:
-    """Sum again the segment rows of the store-days of these stores (all when None), from the
-    day before `first` on (a consultation's sale may be the next day's), whose fact versions
-    moved on; returns how many store-days were summed. In a transaction of its own, under
-    the stores' locks (two readers do not sum the same store-day twice)."""
+def refresh_voice_days(store_ids: Iterable[int] | None = None, first: date = date.min) -> int:
+    """Sum again the segment and factor rows of the store-days of these stores (all when
+    None), from the day before `first` on (a consultation's sale may be the next day's),
+    whose fact versions moved on; returns how many store-days were summed. In a transaction
+    of its own, under the stores' locks (two readers do not sum the same store-day twice)."""
     stores = list(Store.objects.values_list("pk", flat=True)) if store_ids is None else store_ids
     since = first - timedelta(days=1) if first > date.min else first
     if not _stale(stores, since):
@@ -43,24 +47,61 @@ def refresh_segments(store_ids: Iterable[int] | None = None, first: date = date.
         stale = _stale(stores, since)
         _lock_stores(cursor, sorted({store for store, _ in stale}))
         stale = _stale(stores, since)  # again, under the locks
+        # The conversions are the matching's: matched first, as of the versions recorded.
+        days = [day for _, day in stale]
+        refresh_matches(sorted({s for s, _ in stale}), min(days) - timedelta(days=1), max(days))
         keys = sorted(set(stale) | _tied_receipt_days(list(stale)))
-        table = connection.ops.quote_name(SegmentDay._meta.db_table)
         for chunk in _chunks(keys, CHUNK):
-            condition, params = _key_condition(chunk)
-            cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)
-            window = {"store_id__in": {s for s, _ in chunk}, "day__in": {d for _, d in chunk}}
-            sums = segment_sums(receipt_frame(window, set(chunk)), ("store", "day"))
-            insert_rows(SegmentDay, _FIELDS, sums.itertuples(index=False, name=None))
-        state = connection.ops.quote_name(SegmentState._meta.db_table)
+            frame = receipt_frame(_window(chunk), set(chunk))
+            rows = segment_sums(frame, ("store", "day")).itertuples(index=False, name=None)
+            _replace(cursor, SegmentDay, chunk, rows)
         for chunk in _chunks(sorted(stale), CHUNK):
-            condition, params = _key_condition(chunk)
-            cursor.execute(f"DELETE FROM {state} WHERE {condition}", params)
+            _replace(cursor, FactorDay, chunk, _factor_rows(chunk))
             states = [(store, day, stale[(store, day)]) for store, day in chunk]
-            insert_rows(SegmentState, ["store_id", "day", "fingerprint"], states)
+            _replace(cursor, SegmentState, chunk, states)
     return len(keys)
 
 
-def forget_segments(store_ids: Iterable[int] | None = None) -> None:
+def _window(keys: list[StoreDayKey]) -> dict:
+    """Filters that select these store-days' facts, and some more (the exact pairs follow)."""
+    return {"store_id__in": {s for s, _ in keys}, "day__in": {d for _, d in keys}}
+
+
+def _factor_rows(keys: list[StoreDayKey]) -> list[tuple]:
+    """FactorDay's rows of these store-days, from their answers."""
+    wanted = set(keys)
+    answers = factor_sums_of(SurveyResponse.objects.filter(**_window(keys)), _ANSWERS_BY)
+    return [
+        (*key, code, *astuple(sums))
+        for key, by_factor in answers.items()
+        if (key[0], key[2]) in wanted
+        for code, sums in by_factor.items()
+    ]
+
+
+def _replace(cursor, model, keys: list[StoreDayKey], rows: Iterable[Sequence]) -> None:
+    """These store-days' rows of `model` replaced by `rows` (its fields but the id, in order)."""
+    condition, params = _key_condition(keys)
+    cursor.execute(
+        f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {condition}", params
+    )
+    fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    insert_rows(model, fields, rows)
+
+
+def factor_sums_of(answers: QuerySet, by: Sequence[str] = ()) -> dict[tuple, dict[str, FactorSums]]:
+    """Each factor's sums over these survey answers (declines and answers without factor
+    questions have none), per key of the `by` fields (`()` for all of them)."""
+    rows = answers.filter(declined=False).exclude(answers={}).order_by()
+    grouped: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for *key, factors, recommend in rows.values_list(*by, "answers", "nps"):
+        scores, recommends = grouped[tuple(key)]
+        scores.append(factors)
+        recommends.append(recommend)
+    return {key: factor_sums(*lists) for key, lists in grouped.items()}
+
+
+def forget_voice_days(store_ids: Iterable[int] | None = None) -> None:
     """Mark every store-day of these stores (all when None) for summing again."""
     states = SegmentState.objects.all()
     if store_ids is not None:
