@@ -28,7 +28,7 @@ PAGES = {
     # Twelve whole months: the heat map reads the month rollup instead of the store-hours.
     # (One query fewer than a week's: a year's previous period is the same period last year.)
     "chain dashboard over a year": ("/?from=2025-03-01&to=2026-02-28&format=json", 15),
-    "seller ranking": (f"/staff/sellers/?{WEEK}&format=json", 14),
+    "seller ranking": (f"/staff/sellers/?{WEEK}&format=json", 12),
 }
 API = {
     "kpi": (f"/api/v1/reports/kpi?{WEEK}", 8),
@@ -38,7 +38,7 @@ API = {
     "heatmap": (f"/api/v1/reports/heatmap?{WEEK}", 5),
     "decomposition by store": (f"/api/v1/reports/decomposition?{WEEK}&by=store", 8),
     "nps by store": (f"/api/v1/reports/nps?{WEEK}&by=store", 19),
-    "sellers": (f"/api/v1/reports/sellers?{WEEK}", 12),
+    "sellers": (f"/api/v1/reports/sellers?{WEEK}", 10),
 }
 
 
@@ -151,7 +151,9 @@ def test_the_rollup_refresh_finds_its_facts_and_rows_by_index(chain_sales):
     with CaptureQueriesContext(connection) as captured:
         refresh_store_days(keys)
     statements = [q["sql"] for q in captured.captured_queries if "VALUES" in q["sql"]]
-    # The sales rollups' six statements, the service rollup's two, the month heat map's two.
+    # The sales rollups' six statements, the service rollup's two, the month heat map's two;
+    # the store-day versions' upsert (its rows are in the statement) reads no table.
+    statements = [sql for sql in statements if "rollups_storedayversion" not in sql]
     assert len(statements) == 10
     for sql in statements:
         scans = _scans(sql)
