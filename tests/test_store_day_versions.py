@@ -23,38 +23,32 @@ def _at(clock: str) -> str:
     return f"2026-03-02T{clock}+03:00"
 
 
+def _record(prefix: str, n: int, **fields) -> dict:
+    """Record n of a kind in MSK-1 on 2 March, its moment at 1n:00 (in the field `at`, or
+    `started_at` for a consultation or transcript)."""
+    moment = "started_at" if prefix in "ct" else "at"
+    return {"id": f"{prefix}{n}", "store": "MSK-1", moment: _at(f"1{n}:00:00"), **fields}
+
+
 def _press(n: int) -> dict:
-    return {"id": f"p{n}", "store": "MSK-1", "at": _at(f"1{n}:00:00"), "button": "good"}
+    return _record("p", n, button="good")
 
 
 def _answer(n: int) -> dict:
-    return {"id": f"q{n}", "store": "MSK-1", "at": _at(f"1{n}:00:00"), "nps": 9}
+    return _record("q", n, nps=9)
 
 
 def _consultation(n: int) -> dict:
-    return {"id": f"c{n}", "store": "MSK-1", "seller": "MSK-1-S1", "started_at": _at(f"1{n}:00:00")}
+    return _record("c", n, seller="MSK-1-S1")
 
 
 def _checklist(n: int) -> dict:
-    return {
-        "id": f"k{n}",
-        "store": "MSK-1",
-        "seller": "MSK-1-S1",
-        "at": _at(f"1{n}:00:00"),
-        "template": "std",
-        "answers": {"greet": "yes"},
-    }
+    return _record("k", n, seller="MSK-1-S1", template="std", answers={"greet": "yes"})
 
 
 def _transcript(n: int) -> dict:
-    return {
-        "id": f"t{n}",
-        "store": "MSK-1",
-        "seller": "MSK-1-S1",
-        "started_at": _at(f"1{n}:00:00"),
-        "ended_at": _at(f"1{n}:05:00"),
-        "text": "Возьмите чехол.",
-    }
+    ended = _at(f"1{n}:05:00")
+    return _record("t", n, seller="MSK-1-S1", ended_at=ended, text="Возьмите чехол.")
 
 
 # Per import kind that writes facts: the kind of facts it writes and two writes of the same

@@ -213,39 +213,49 @@ def _sales_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
     )
 
 
-def _staff_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
-    """The staff report's process figures (cxm.staff.reports.sellers_report): its points
-    are those with consultations or sales; coverage over the store's visitors, or over the
-    visitors of a seller's shift hours."""
+def _staff_activity(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """The staff report's consultations and their outcome on its points: those with
+    consultations or sales."""
     activity = _service_sums(
         flt,
         grain,
         STAFF_FIGURES,
         ["consultations", "converted_consultations", "failed_consultations"],
     )
-    sales = _sales(flt, grain)
-    index = activity.index.union(sales.index)
-    activity = activity.reindex(index, fill_value=0)
-    if GRAINS[grain][0] == "seller" or flt.seller_id() is not None:
-        traffic = _shift_traffic(flt, grain).reindex(index, fill_value=0)
-    else:
-        traffic = sales["traffic"].reindex(index)
+    return activity.reindex(activity.index.union(_sales(flt, grain).index), fill_value=0)
+
+
+def _staff_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """The staff report's process figures (cxm.staff.reports.sellers_report) but coverage."""
+    activity = _staff_activity(flt, grain)
     points = _summed(
         _service(flt, grain, STAFF_FIGURES), grain, ["checklist_earned", "checklist_possible"]
     )
-    points = points.reindex(index)
+    points = points.reindex(activity.index)
     n, converted = activity["consultations"], activity["converted_consultations"]
     failed = activity["failed_consultations"]
     return pd.DataFrame(
         {
             "consultations": n,
-            "coverage": _ratio(n, traffic),
             "consultation_conversion": _ratio(converted, converted + failed),
             "failed_consultations": failed,
             "compliance": _ratio(points["checklist_earned"], points["checklist_possible"]),
         },
-        index=index,
+        index=activity.index,
     )
+
+
+def _coverage_series(flt: ReportFilter, grain: str) -> pd.DataFrame:
+    """The staff report's coverage: consultations over the store's visitors, or over the
+    visitors of a seller's shift hours — read only when asked for (a year of sellers' shift
+    traffic is the costliest read of the staff figures)."""
+    activity = _staff_activity(flt, grain)
+    index = activity.index
+    if GRAINS[grain][0] == "seller" or flt.seller_id() is not None:
+        traffic = _shift_traffic(flt, grain).reindex(index, fill_value=0)
+    else:
+        traffic = _sales(flt, grain)["traffic"].reindex(index)
+    return pd.DataFrame({"coverage": _ratio(activity["consultations"], traffic)}, index=index)
 
 
 def _shift_traffic(flt: ReportFilter, grain: str) -> pd.Series:
@@ -342,7 +352,7 @@ SERIES: dict[str, Series] = {
         _series("upt", _("UPT"), *_SALES),
         _series("average_price", _("Average price"), *_SALES),
         _series("consultations", _("Consultations"), *_STAFF),
-        _series("coverage", _("Coverage"), *_STAFF),
+        _series("coverage", _("Coverage"), _coverage_series, _staff_rows),
         _series("consultation_conversion", _("Consultation conversion"), *_STAFF),
         _series("failed_consultations", _("Failed consultations"), *_STAFF),
         _series("compliance", _("Standard compliance"), *_STAFF),
