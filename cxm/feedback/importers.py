@@ -31,9 +31,9 @@ from cxm.rollups.refresh import (
     SERVICE,
     add_to_service_days,
     answer_column,
-    count_in_service_day,
     press_column,
     refresh_store_days,
+    write_counted,
 )
 from cxm.sales.models import Receipt
 from cxm.staff.importers import EventDirectory
@@ -221,10 +221,7 @@ def _write_one_press(
     finds a press sent twice, so nothing is asked before the insert."""
     row.repeat = _counted_press_near(row, interval)
     try:
-        with transaction.atomic():
-            Press.objects.bulk_create([Press(chain=chain, **asdict(row))])
-            column = press_column(row.button, row.repeat)
-            count_in_service_day(row.store_id, row.seller_id, row.day, column)
+        write_counted(Press(chain=chain, **asdict(row)), press_column(row.button, row.repeat))
     except IntegrityError:
         if not Press.objects.filter(chain=chain, external_id=row.external_id).exists():
             raise
@@ -351,10 +348,7 @@ def insert_survey_answer(row: SurveyResponse) -> bool:
     """Writes one answer; False when its receipt (or its id) already has one. The database's
     unique constraints decide, so two phones posting at once cannot both be kept."""
     try:
-        with transaction.atomic():
-            SurveyResponse.objects.bulk_create([row])
-            column = answer_column(row.nps, row.declined)
-            count_in_service_day(row.store_id, row.seller_id, row.day, column)
+        write_counted(row, answer_column(row.nps, row.declined))
     except IntegrityError:
         taken = SurveyResponse.objects.filter(chain_id=row.chain_id, external_id=row.external_id)
         if row.receipt_id is not None:

@@ -13,12 +13,14 @@ and summing each touched store-day again was up to two fifths of a traffic impor
 (docs/scaling.md §Ingest)."""
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import islice
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import sql
 
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
 from cxm.rollups import versions
@@ -276,25 +278,64 @@ def answer_column(nps: int | None, declined: bool) -> str:
     return "promoters" if nps >= 9 else "passives" if nps >= 7 else "detractors"
 
 
-def count_in_service_day(store_id: int, seller_id: int | None, day: date, column: str) -> None:
-    """Adds one fact to its service row: a terminal's press or a phone's survey answer written
-    on its own, many a second. Recomputing the store-day would re-read all its presses and
+def write_counted(fact: Press | SurveyResponse, column: str) -> None:
+    """Writes one fact — a terminal's press or a phone's survey answer, written on its own,
+    many a second — and adds it to its service row and its store-day's feedback version
+    (cxm.rollups.versions). Recomputing the store-day would re-read all its presses and
     answers on every request; one written fact changes no other's figures (a press's repeat
-    flag is decided before it is written), so adding it is exact. Runs in the caller's
-    transaction, under the same store lock as a recomputation; counts the write in the
-    store-day's feedback version (cxm.rollups.versions)."""
+    flag is decided before it is written), so adding it is exact. Taken under the same store
+    lock as a recomputation. Raises IntegrityError, writing nothing, when the fact's unique
+    key is taken."""
     assert column in _SERVICE_COLUMNS and column not in _HOURS, column
-    service = _table(ServiceDay)
-    with transaction.atomic(), connection.cursor() as cursor:
-        _lock_stores(cursor, [store_id])
+    key = [fact.store_id, fact.seller_id, fact.day]
+    if connection.vendor != "postgresql":
+        # SQLite: the transaction begins IMMEDIATE and holds the only write lock.
+        with transaction.atomic(), connection.cursor() as cursor:
+            type(fact).objects.bulk_create([fact])
+            cursor.execute(_count_in_service_day(column, source=""), key)
+            versions.mark_written([(fact.store_id, fact.day)], [versions.FEEDBACK])
+        return
+    # PostgreSQL: one statement — the fact, the store lock, the row, the version. Every press
+    # and answer of the store waits for the lock until its holder commits: a round trip to
+    # the web process in between, which under load waits for the process's other threads,
+    # was what the answers' rate stopped at (docs/feedback.md §Load). In autocommit the
+    # statement commits itself; inside a caller's transaction a savepoint keeps it usable
+    # after an IntegrityError.
+    insert, params = _insert_statement(fact)
+    pk = connection.ops.quote_name(fact._meta.pk.column)
+    locked = "FROM fact, (SELECT pg_advisory_xact_lock(%s, %s)) AS locked"
+    version, ones, on_conflict = versions.written([versions.FEEDBACK])
+    nested = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with nested, connection.cursor() as cursor:
         cursor.execute(
-            f"""INSERT INTO {service} (store_id, seller_id, day, {", ".join(_ADDED_COLUMNS)})
-            VALUES (%s, %s, %s, {", ".join("1" if c == column else "0" for c in _ADDED_COLUMNS)})
-            ON CONFLICT (store_id, day, COALESCE(seller_id, 0))
-            DO UPDATE SET {column} = {service}.{column} + 1""",
-            [store_id, seller_id, day],
+            f"WITH fact AS ({insert} RETURNING {pk}), "
+            f"counted AS ({_count_in_service_day(column, locked)} RETURNING store_id, day) "
+            f"{version} SELECT store_id, day, {ones} FROM counted WHERE true {on_conflict} "
+            f"RETURNING (SELECT {pk} FROM fact)",
+            [*params, *key, _LOCK_NAMESPACE, fact.store_id],
         )
-        versions.mark_written([(store_id, day)], [versions.FEEDBACK])
+        fact.pk = cursor.fetchone()[0]
+    fact._state.adding, fact._state.db = False, connection.alias
+
+
+def _count_in_service_day(column: str, source: str) -> str:
+    """Adds one to `column` of the service row of (store id, seller id, day), its parameters;
+    `source`: the FROM clause its values are selected from."""
+    service = _table(ServiceDay)
+    ones = ", ".join("1" if c == column else "0" for c in _ADDED_COLUMNS)
+    return f"""INSERT INTO {service} (store_id, seller_id, day, {", ".join(_ADDED_COLUMNS)})
+        SELECT %s, %s, %s, {ones} {source} WHERE true
+        ON CONFLICT (store_id, day, COALESCE(seller_id, 0))
+        DO UPDATE SET {column} = {service}.{column} + 1"""
+
+
+def _insert_statement(fact: models.Model) -> tuple[str, list]:
+    """The ORM's INSERT of one new row, as bulk_create writes it, for a larger statement."""
+    fields = [f for f in fact._meta.concrete_fields if not (f.generated or f.primary_key)]
+    query = sql.InsertQuery(type(fact))
+    query.insert_values(fields, [fact])
+    [(insert, params)] = query.get_compiler(connection=connection).as_sql()
+    return insert, list(params)
 
 
 def _month(column: str) -> str:

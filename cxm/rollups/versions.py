@@ -1,7 +1,7 @@
 """Each store-day's versions of its facts (StoreDayVersion): every write of receipts or
 visitor counts, of consultations, of feedback (presses, survey answers, checklists) or of
 transcripts adds one to that kind's version of the store-days it wrote, in its transaction —
-refresh_store_days and count_in_service_day do it for the facts they sum, the consultations'
+refresh_store_days and write_counted do it for the facts they sum, the consultations'
 and transcripts' imports for theirs. Imports only add or complete facts, so a store-day
 whose versions are the same holds the same facts.
 
@@ -31,23 +31,32 @@ def mark_written(keys: Iterable[StoreDayKey], kinds: Iterable[str]) -> None:
     """One more version of `kinds` for these (store id, day) keys, in the caller's
     transaction: one upsert a few hundred store-days."""
     kinds = set(kinds)
-    assert kinds <= set(KINDS), kinds
     if not kinds:
         return
-    added = {kind: int(kind in kinds) for kind in KINDS}
-    table = _table(StoreDayVersion)
-    columns = ", ".join(KINDS)
-    ones = ", ".join(str(added[kind]) for kind in KINDS)
-    updates = ", ".join(f"{k} = {table}.{k} + excluded.{k}" for k in KINDS if added[k])
+    head, ones, tail = written(kinds)
     iterator = iter(sorted(set(keys)))
     with connection.cursor() as cursor:
         while chunk := list(islice(iterator, _CHUNK)):
             cursor.execute(
-                f"INSERT INTO {table} (store_id, day, {columns}) VALUES "
-                + ", ".join([f"(%s, %s, {ones})"] * len(chunk))
-                + f" ON CONFLICT (store_id, day) DO UPDATE SET {updates}",
+                f"{head} VALUES " + ", ".join([f"(%s, %s, {ones})"] * len(chunk)) + f" {tail}",
                 [value for key in chunk for value in key],
             )
+
+
+def written(kinds: Iterable[str]) -> tuple[str, str, str]:
+    """The upsert adding one version of `kinds`, in pieces that a statement writing facts can
+    put its store-days between: (`INSERT INTO … (store_id, day, <every kind>)`, the kinds'
+    values — 1 for `kinds`, 0 for the others — and `ON CONFLICT … DO UPDATE …`)."""
+    kinds = set(kinds)
+    assert kinds and kinds <= set(KINDS), kinds
+    table = _table(StoreDayVersion)
+    ones = ", ".join(str(int(kind in kinds)) for kind in KINDS)
+    updates = ", ".join(f"{k} = {table}.{k} + excluded.{k}" for k in KINDS if k in kinds)
+    return (
+        f"INSERT INTO {table} (store_id, day, {', '.join(KINDS)})",
+        ones,
+        f"ON CONFLICT (store_id, day) DO UPDATE SET {updates}",
+    )
 
 
 def stale_store_days(
