@@ -2,8 +2,8 @@
 random receipts of several categories and depths, presses that follow them, answers with
 factor scores tied to them (some days later, one from the survey page), consultations, late
 receipts, re-imports, a terminal's single push and a deleted seller, the segments and CSI
-reports on random slices are the same read from the rollups as summed from the raw facts,
-and the kept rows equal a rebuild. Runs on SQLite and PostgreSQL (.ci/run)."""
+reports (and the ИЭЛ, from the service rollup) on random slices are the same read from the
+rollups as summed from the raw facts, and the kept rows equal a rebuild. Runs on SQLite and PostgreSQL (.ci/run)."""
 
 from datetime import date, datetime, timedelta
 
@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cxm.feedback.banks import BANKS
 from cxm.feedback.importers import insert_survey_answer, survey_answer_row
-from cxm.feedback.reports import csi_report
+from cxm.feedback.reports import csi_report, iel_report
 from cxm.feedback.segments import segments_report
 from cxm.metrics.periods import Period
 from cxm.org.models import Seller, Store
@@ -134,7 +134,11 @@ def _same_from_both(flt: ReportFilter) -> dict:
     figures = {}
     for source in (RAW_FACTS, ROLLUPS):
         with reading(source):
-            figures[source.name] = {"segments": segments_report(flt), "csi": csi_report(flt)}
+            figures[source.name] = {
+                "segments": segments_report(flt),
+                "csi": csi_report(flt),
+                **{f"iel {by}": iel_report(flt, by) for by in (None, "store", "seller", "day")},
+            }
     assert figures[ROLLUPS.name] == figures[RAW_FACTS.name], flt
     return figures[ROLLUPS.name]
 
@@ -212,14 +216,14 @@ def test_the_rollup_path_reads_no_receipt(chain):
 def test_an_answer_days_later_changes_its_receipt_s_segment(chain):
     data = Voice(chain, 4)
     data.send("receipts", [data.basket(day=FIRST_DAY) for _ in range(10)])
-    flt = ReportFilter(_scope(), Period(FIRST_DAY, FIRST_DAY))
+    day = Period(FIRST_DAY, FIRST_DAY)
     with reading(ROLLUPS):
-        before = segments_report(flt)
+        before = segments_report(ReportFilter(_scope(), day))
     answer = {**data.tied_answer(later_days=0), "declined": True}
     answer.pop("nps", None)
     answer["at"] = (datetime.fromisoformat(answer["at"]) + timedelta(days=3)).isoformat()
     data.send("survey_responses", [answer])
-    after = _same_from_both(flt)["segments"]
+    after = _same_from_both(ReportFilter(_scope(), day))["segments"]  # a filter a request
     declines = [sum(r["declined"] for r in report["rows"]) for report in (before, after)]
     assert declines[1] == declines[0] + 3  # one in each cut
 

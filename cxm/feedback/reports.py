@@ -10,8 +10,6 @@ from django.db.models import Count, Q, Sum
 from cxm.feedback.banks import QUESTIONS
 from cxm.feedback.importers import setup_for
 from cxm.feedback.models import (
-    NEGATIVE_BUTTONS,
-    POSITIVE_BUTTONS,
     FeedbackSetup,
     Press,
     ReviewClick,
@@ -45,7 +43,6 @@ from cxm.rollups import sources
 from cxm.rollups.models import FactorDay
 from cxm.rollups.sources import survey_answer_measures
 from cxm.rollups.voice import factor_sums_of, refresh_voice_days
-from cxm.staff.models import Consultation
 
 _SURVEY_COUNTS = ("promoters", "passives", "detractors", "declined")
 
@@ -220,11 +217,12 @@ def _verdict(flt: ReportFilter, total: dict[str, Any], min_n: int, min_coverage:
     }
 
 
+# The service rollup's press columns, by the names the ИЭЛ figures give them.
 _PRESS_COUNTS = {
-    "positive": Count("pk", filter=Q(repeat=False, button__in=POSITIVE_BUTTONS)),
-    "negative": Count("pk", filter=Q(repeat=False, button__in=NEGATIVE_BUTTONS)),
-    "neutral": Count("pk", filter=Q(repeat=False, button="neutral")),
-    "repeat_presses": Count("pk", filter=Q(repeat=True)),
+    "positive": "positive_presses",
+    "negative": "negative_presses",
+    "neutral": "neutral_presses",
+    "repeat_presses": "repeat_presses",
 }
 
 
@@ -240,26 +238,30 @@ def iel_figures(counts: dict[str, int], receipts: int, consultations: int) -> di
     }
 
 
-def _consultations(flt: ReportFilter, by: str | None) -> dict[tuple, int]:
-    counted = _grouped(_window(Consultation, flt), by, {"n": Count("pk")})
-    return {key: row["n"] for key, row in counted.items()}
+def _service_counts(flt: ReportFilter, by: str | None) -> dict[tuple, dict[str, int]]:
+    """Presses (as _PRESS_COUNTS names them) and consultations per group, from the service
+    rollup (cxm.reports.service) — the ИЭЛ reads no press."""
+    figures = service_figures(flt, by, (*_PRESS_COUNTS.values(), "consultations"))
+    return {
+        key: {
+            **{name: row[column] for name, column in _PRESS_COUNTS.items()},
+            "consultations": row["consultations"],
+        }
+        for key, row in figures.items()
+    }
 
 
 def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     """ИЭЛ = 100·(positive − negative presses)/receipts in the same store, seller and time.
     Repeat presses (within the chain's interval on one terminal) count nowhere."""
-    counts = _grouped(_window(Press, flt), by, _PRESS_COUNTS)
-    receipts, consultations = _receipts(flt, by), _consultations(flt, by)
-    empty = dict.fromkeys(_PRESS_COUNTS, 0)
-    keys = set(counts) | set(receipts)
+    counts, receipts = _service_counts(flt, by), _receipts(flt, by)
+    empty = dict.fromkeys((*_PRESS_COUNTS, "consultations"), 0)
+    pressed = {key for key, row in counts.items() if any(row[name] for name in _PRESS_COUNTS)}
     rows = [
-        {
-            **key_row(by, k),
-            **iel_figures(counts.get(k, empty), receipts.get(k, 0), consultations.get(k, 0)),
-        }
-        for k in sorted(keys, key=_sort_key)
+        {**key_row(by, k), **_iel_row(counts.get(k, empty), receipts.get(k, 0))}
+        for k in sorted(pressed | set(receipts), key=_sort_key)
     ]
-    total = _grouped(_window(Press, flt), None, _PRESS_COUNTS)[()]
+    total = _iel_row(_service_counts(flt, None).get((), empty), _receipts(flt, None)[()])
     reasons = (
         _window(Press, flt)
         .filter(repeat=False)
@@ -274,7 +276,7 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "to": flt.period.end.isoformat(),
         "by": by,
         "rows": rows,
-        "total": iel_figures(total, _receipts(flt, None)[()], _consultations(flt, None)[()]),
+        "total": total,
         # What went wrong, as answered after negative presses.
         "negative_reasons": {row["reason"]: row["n"] for row in reasons},
     }
@@ -311,9 +313,17 @@ def csi_report(flt: ReportFilter) -> dict[str, Any]:
     }
 
 
+def voice_days_summed(flt: ReportFilter) -> None:
+    """The filter's stores' customer-voice rollups brought up to date: once a filter (a page
+    reads the segments and the CSI)."""
+    if "voice days summed" not in flt.memo:
+        refresh_voice_days(flt.store_ids(), flt.period.start)
+        flt.memo["voice days summed"] = True
+
+
 def _rolled_factor_sums(flt: ReportFilter) -> dict[str, FactorSums]:
     store_ids, period = flt.store_ids(), flt.period
-    refresh_voice_days(store_ids, period.start)
+    voice_days_summed(flt)
     rows = FactorDay.objects.filter(
         store_id__in=store_ids, day__gte=period.start, day__lte=period.end
     )
@@ -328,6 +338,11 @@ def _rolled_factor_sums(flt: ReportFilter) -> dict[str, FactorSums]:
 
 
 _FACTOR_SUMS = [f.name for f in fields(FactorSums)]
+
+
+def _iel_row(counts: dict[str, int], receipts: int) -> dict[str, Any]:
+    presses = {name: counts[name] for name in _PRESS_COUNTS}
+    return iel_figures(presses, receipts, counts["consultations"])
 
 
 REVIEW_GROUPINGS = (None, "store", "region", "day", "week", "month")

@@ -15,14 +15,13 @@ import pandas as pd
 from django.db.models import Sum
 
 from cxm.feedback.composition import TALLIES, receipt_frame, segment_sums
-from cxm.feedback.reports import nps_figures, setup_of
+from cxm.feedback.reports import nps_figures, setup_of, voice_days_summed
 from cxm.metrics.satisfaction import emotional_loyalty_index, share
 from cxm.metrics.segments import abc_classes, boundary_share
 from cxm.reports.filters import ReportFilter
 from cxm.reports.service import service_figures
 from cxm.rollups import sources
 from cxm.rollups.models import SegmentDay
-from cxm.rollups.voice import refresh_voice_days
 from cxm.staff.matching import refresh_matches
 
 CUTS = ("value", "category", "depth")
@@ -80,7 +79,7 @@ def _receipts(flt: ReportFilter) -> pd.DataFrame:
 
 def _from_rollup(flt: ReportFilter) -> pd.DataFrame:
     store_ids, period = flt.store_ids(), flt.period
-    refresh_voice_days(store_ids, period.start)
+    voice_days_summed(flt)
     rows = (
         SegmentDay.objects.filter(
             store_id__in=store_ids, day__gte=period.start, day__lte=period.end
