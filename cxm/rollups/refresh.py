@@ -303,7 +303,9 @@ def write_counted(fact: Press | SurveyResponse, column: str) -> None:
     # after an IntegrityError.
     insert, params = _insert_statement(fact)
     pk = connection.ops.quote_name(fact._meta.pk.column)
-    locked = "FROM fact, (SELECT pg_advisory_xact_lock(%s, %s)) AS locked"
+    # The lock is taken after the fact is written (it is selected from it): a press sent twice
+    # at once waits for its twin's insert without holding the lock its twin waits for.
+    locked = "FROM (SELECT pg_advisory_xact_lock(%s, %s) FROM fact) AS locked"
     version, ones, on_conflict = versions.written([versions.FEEDBACK])
     nested = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with nested, connection.cursor() as cursor:
