@@ -3,7 +3,8 @@ random receipts of several categories and depths, presses that follow them, answ
 factor scores tied to them (some days later, one from the survey page), consultations, late
 receipts, re-imports, a terminal's single push and a deleted seller, the segments and CSI
 reports (and the ИЭЛ, from the service rollup) on random slices are the same read from the
-rollups as summed from the raw facts, and the kept rows equal a rebuild. Runs on SQLite and PostgreSQL (.ci/run)."""
+rollups as summed from the raw facts, and the kept rows equal a rebuild. Runs on SQLite and
+PostgreSQL (.ci/run). The worker's tick sums the recent changed days before any reader."""
 
 from datetime import date, datetime, timedelta
 
@@ -240,3 +241,23 @@ def test_the_rebuild_check_covers_the_segment_rollup(chain, capsys):
     SegmentDay.objects.filter(cut="depth").update(receipts=999)
     with pytest.raises(Exception, match="differ"):
         call_command("rollups", "rebuild", "--check")
+
+
+def test_the_worker_s_tick_sums_the_recent_days_an_import_changed(chain):
+    from django.utils import timezone
+
+    from cxm.incidents.tasks import tick
+    from cxm.rollups.models import SegmentState
+
+    data = Voice(chain, 6)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    data.send("receipts", [data.basket(day=yesterday) for _ in range(12)])
+    assert not SegmentState.objects.filter(day=yesterday).exists()  # no reader yet
+    assert tick.call()["voice_days_summed"] >= 1
+    assert SegmentState.objects.filter(day=yesterday).exists()
+    summed = SegmentDay.objects.filter(day=yesterday, cut="value")
+    assert sum(summed.values_list("receipts", flat=True)) == (
+        Receipt.objects.filter(operation_type=1, day=yesterday).count()
+    )
+    assert refresh_voice_days(first=yesterday) == 0  # the reader finds nothing left to sum
+    assert tick.call()["voice_days_summed"] == 0
