@@ -52,8 +52,8 @@ def main() -> None:
     from django.test import Client
 
     from cxm.org.models import Store
-    from cxm.rollups.voice import refresh_voice_days
     from cxm.rollups.sources import RAW_FACTS, reading
+    from cxm.rollups.voice import refresh_voice_days
     from cxm.sales.models import Receipt
 
     if args.sum_segments:

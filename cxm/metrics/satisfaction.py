@@ -2,8 +2,8 @@
 importance-weighted CSI (DESIGN.md §3; research/metrics-and-seed-products.md §2.1, §4.2, §4.4).
 """
 
-from collections.abc import Mapping, Sequence
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass
 
 TOP_TWO_MIN = 4  # on a 1–5 factor scale, 4 and 5 are "satisfied"
