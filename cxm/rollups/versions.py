@@ -65,14 +65,14 @@ def stale_store_days(
     first: date,
     last: date,
     *,
-    having: str,
+    having: Sequence[str],
     around: Sequence[tuple[int, str]],
     salt: str,
     fresh_until: tuple[date, str] | None = None,
     recheck_before: datetime | None = None,
 ) -> dict[StoreDayKey, str]:
-    """The store-days of these stores in [first, last] that have `having` facts and whose
-    fingerprint stored in `state` (a model of store, day, fingerprint[, recheck_at]) is not
+    """The store-days of these stores in [first, last] that have facts of a `having` kind and
+    whose fingerprint stored in `state` (a model of store, day, fingerprint[, recheck_at]) is not
     the current one, with the current one: `salt` (the settings the derivation depends on),
     then the versions `around` names — (day offset, kind) — and, for days from
     `fresh_until`'s date on, its text (a store-day still changing as time passes). With
@@ -97,6 +97,7 @@ def stale_store_days(
         params += list(fresh_until)
     stores = ", ".join(["%s"] * len(store_ids))
     params += [*store_ids, first, last]
+    has_facts = " OR ".join(f"v.{kind} > 0" for kind in having)
     condition = "s.fingerprint IS NULL OR s.fingerprint <> c.fingerprint"
     if recheck_before is not None:
         condition += " OR s.recheck_at <= %s"
@@ -104,7 +105,7 @@ def stale_store_days(
     sql = f"""SELECT c.store_id, c.day, c.fingerprint FROM (
             SELECT v.store_id, v.day, {fingerprint} AS fingerprint
             FROM {_table(StoreDayVersion)} v {joins}
-            WHERE v.store_id IN ({stores}) AND v.day >= %s AND v.day <= %s AND v.{having} > 0
+            WHERE v.store_id IN ({stores}) AND v.day >= %s AND v.day <= %s AND ({has_facts})
         ) c LEFT JOIN {_table(state)} s ON s.store_id = c.store_id AND s.day = c.day
         WHERE {condition}"""
     with connection.cursor() as cursor:

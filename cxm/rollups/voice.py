@@ -118,22 +118,17 @@ _AROUND = [
 
 
 def _stale(store_ids: list[int], since: date) -> dict[StoreDayKey, str]:
-    """Store-days with receipts or feedback whose versions moved since their segment rows were
-    summed, with their fingerprint now."""
-    stale = {}
-    for having in (versions.SALES, versions.FEEDBACK):  # a day of answers only has no receipt
-        stale.update(
-            versions.stale_store_days(
-                SegmentState,
-                store_ids,
-                since,
-                date.max,
-                having=having,
-                around=_AROUND,
-                salt=str(settings.CXM_CONSULTATION_SALE_MINUTES),
-            )
-        )
-    return stale
+    """Store-days with receipts or feedback (a day of answers only has no receipt) whose
+    versions moved since their segment rows were summed, with their fingerprint now."""
+    return versions.stale_store_days(
+        SegmentState,
+        store_ids,
+        since,
+        date.max,
+        having=[versions.SALES, versions.FEEDBACK],
+        around=_AROUND,
+        salt=str(settings.CXM_CONSULTATION_SALE_MINUTES),
+    )
 
 
 def _tied_receipt_days(keys: list[StoreDayKey]) -> set[StoreDayKey]:

@@ -151,7 +151,7 @@ def _stale(store_ids: list[int], first: date, last: date) -> dict[tuple[int, dat
         store_ids,
         first,
         last,
-        having=versions.SPEECH,
+        having=[versions.SPEECH],
         around=[(0, versions.SPEECH)]
         + [(offset, kind) for kind in _AROUND for offset in (-1, 0, 1)],
         salt="|".join(

@@ -58,7 +58,7 @@ def _stale(store_ids: list[int], first: date, last: date) -> dict[tuple[int, dat
         store_ids,
         first,
         last,
-        having=versions.CONSULTATIONS,
+        having=[versions.CONSULTATIONS],
         around=[
             (offset, kind) for offset in (0, 1) for kind in (versions.SALES, versions.CONSULTATIONS)
         ],
