@@ -199,22 +199,29 @@ class SegmentDay(models.Model):
         return f"{self.store_id} {self.day} {self.cut} {self.segment or self.band}"
 
 
-class SegmentState(models.Model):
-    """The fingerprint of the fact versions (StoreDayVersion) a store-day's segment rows were
-    summed from: a store-day whose versions moved on is summed again before the segments are
-    read (cxm.rollups.voice) — a press or an answer costs its writer nothing more."""
+class StoreDayState(models.Model):
+    """The fingerprint of the fact versions (StoreDayVersion) a store-day's rows of a rollup
+    summed by its readers were summed from: a store-day whose versions moved on is summed
+    again before the rollup is read — a fact costs its writer nothing more."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()
     fingerprint = models.CharField(max_length=200)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["store", "day"], name="rollup_segment_state_key")
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.day}"
+
+
+class SegmentState(StoreDayState):
+    """The segment and factor rows' state (cxm.rollups.voice)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="rollup_segment_state_key")
+        ]
 
 
 class FactorDay(models.Model):
@@ -248,3 +255,33 @@ class FactorDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.seller_id} {self.day} {self.factor}"
+
+
+class ShiftDay(models.Model):
+    """A seller's shift traffic of one day in a store: the store's visitors of the hours from
+    their first to their last receipt or consultation of the day (cxm.rollups.shifts) — the
+    seller ranking's and the analyses' coverage read these instead of pairing every
+    seller-day with its store-hours."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="the store's local day")
+    visitors = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day", "seller"], name="rollup_shift_day_key")
+        ]
+        indexes = [models.Index(fields=["seller", "day"], name="rollup_shift_day_by_seller")]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.seller_id} {self.day}"
+
+
+class ShiftState(StoreDayState):
+    """The shift rows' state (cxm.rollups.shifts)."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="rollup_shift_state_key")
+        ]
