@@ -257,6 +257,31 @@ class FactorDay(models.Model):
         return f"{self.store_id} {self.seller_id} {self.day} {self.factor}"
 
 
+class ReasonDay(models.Model):
+    """A seller's day of terminal presses in a store (seller empty: presses that name none)
+    per reason given — what went wrong, as answered after a negative press — repeats apart:
+    the NPS page reads these instead of every press of its period. Summed with the segment
+    rollup (cxm.rollups.voice)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seller = models.ForeignKey(
+        Seller, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(help_text="the presses' local day")
+    reason = models.CharField(max_length=12)
+    presses = models.IntegerField(default=0, help_text="counted presses giving the reason")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "store", "day", Coalesce("seller", 0), "reason", name="rollup_reason_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.seller_id} {self.day} {self.reason}"
+
+
 class ShiftDay(models.Model):
     """A seller's shift traffic of one day in a store: the store's visitors of the hours from
     their first to their last receipt or consultation of the day (cxm.rollups.shifts) — the
