@@ -1,4 +1,5 @@
-"""The customer-voice rollups — segments and survey factors — stay equal to the facts: after
+"""The customer-voice rollups — segments, survey factors and press reasons — stay equal to the
+facts: after
 random receipts of several categories and depths, presses that follow them, answers with
 factor scores tied to them (some days later, one from the survey page), consultations, late
 receipts, re-imports, a terminal's single push and a deleted seller, the segments and CSI
@@ -19,7 +20,7 @@ from cxm.feedback.segments import segments_report
 from cxm.metrics.periods import Period
 from cxm.org.models import Seller, Store
 from cxm.reports.filters import ReportFilter
-from cxm.rollups.models import FactorDay, SegmentDay
+from cxm.rollups.models import FactorDay, ReasonDay, SegmentDay
 from cxm.rollups.refresh import rebuild
 from cxm.rollups.sources import RAW_FACTS, ROLLUPS, reading
 from cxm.rollups.voice import refresh_voice_days
@@ -146,7 +147,7 @@ def _same_from_both(flt: ReportFilter) -> dict:
 
 def _kept() -> set:
     rows = set()
-    for model in (SegmentDay, FactorDay):
+    for model in (SegmentDay, FactorDay, ReasonDay):
         columns = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
         rows.update((model.__name__, *row) for row in model.objects.values_list(*columns))
     return rows
@@ -165,15 +166,18 @@ def test_segment_figures_equal_raw_figures_on_random_slices(chain, seed):
         rebuild()
         refresh_voice_days()
         assert _kept() == kept
-    # A seller with answers leaves: their answers become the store's, of no seller.
+    # A seller with answers and reasoned presses leaves: they become the store's, of no seller.
     store = Store.objects.get(code="MSK-2")
     seller = Seller.objects.create(chain=chain, store=store, code="MSK-2-S9")
     data.send(
         "survey_responses",
         [{**data.seller_answer(), "store": store.code, "seller": seller.code} for _ in range(3)],
     )
+    pressed = {"button": "bad", "reason": "wait", "seller": seller.code}
+    data.send("presses", [{**data.press(store.code), **pressed} for _ in range(2)])
     refresh_voice_days()
     assert FactorDay.objects.filter(seller=seller).exists()
+    assert ReasonDay.objects.filter(seller=seller).exists()
     seller.delete()
     refresh_voice_days()
     kept = _kept()
@@ -185,6 +189,7 @@ def test_segment_figures_equal_raw_figures_on_random_slices(chain, seed):
     whole = ReportFilter(scope, Period(FIRST_DAY - timedelta(days=1), FIRST_DAY + timedelta(DAYS)))
     figures = _same_from_both(whole)
     assert len(figures["csi"]["rows"]) >= 5 and figures["csi"]["csi"] is not None
+    assert len(figures["iel None"]["negative_reasons"]) >= 3
     report = figures["segments"]
     # The random facts reach every cut: the figures compared are not empty ones.
     segments = {(row["cut"], row["segment"]) for row in report["rows"]}
@@ -206,9 +211,14 @@ def test_the_rollup_path_reads_no_receipt(chain):
         segments_report(flt)  # sums the changed store-days
         with CaptureQueriesContext(connection) as queries:
             report = segments_report(flt)
+        with CaptureQueriesContext(connection) as iel_queries:
+            iel_report(flt)
     read = " ".join(q["sql"] for q in queries.captured_queries)
     assert "sales_receipt" not in read and "feedback_press" not in read
     assert "rollups_segmentday" in read
+    # The ИЭЛ's reasons given after negative presses are the reason rollup's.
+    iel_read = " ".join(q["sql"] for q in iel_queries.captured_queries)
+    assert "feedback_press" not in iel_read and "rollups_reasonday" in iel_read
     assert sum(r["receipts"] for r in report["rows"] if r["cut"] == "value") == (
         Receipt.objects.filter(operation_type=1, day__gte=flt.period.start).count()
     )

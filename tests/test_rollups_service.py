@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cxm.feedback.importers import insert_survey_answer, survey_answer_row
+from cxm.feedback.models import NEGATIVE_BUTTONS, Reason
 from cxm.feedback.reports import nps_report
 from cxm.metrics.periods import Period
 from cxm.org.models import Seller, Store
@@ -39,6 +40,9 @@ class Service(Chain):
 
     def __init__(self, chain, seed: int):
         super().__init__(chain, seed)
+        # The reasons given after negative presses are drawn apart, so that each seed draws
+        # the same other facts as before there were reasons.
+        self.reasons = random.Random(seed)
         self.serial = 0
         self.sellers = {
             store: list(Seller.objects.filter(store__code=store).values_list("code", flat=True))
@@ -71,8 +75,13 @@ class Service(Chain):
 
     def press(self, store=None, day=None) -> dict:
         record = self._base(store, day, seller_required=False)
+        button = self.rng.choice(BUTTONS)
         # Two terminals a store: presses close together on one are repeats.
-        return {**record, "button": self.rng.choice(BUTTONS), "terminal": self.rng.choice("AB")}
+        record = {**record, "button": button, "terminal": self.rng.choice("AB")}
+        # What went wrong, answered after most negative presses (the NPS page's reasons).
+        if button in NEGATIVE_BUTTONS and self.reasons.random() < 0.8:
+            record["reason"] = self.reasons.choice(Reason.values)
+        return record
 
     def answer(self, store=None, day=None) -> dict:
         # An answer's seller is its receipt's (none here): the NPS verdict tests each seller's

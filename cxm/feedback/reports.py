@@ -40,9 +40,9 @@ from cxm.reports.filters import ReportFilter
 from cxm.reports.sales import group_fields, key_row, regrouper, sales_figures
 from cxm.reports.service import service_figures
 from cxm.rollups import sources
-from cxm.rollups.models import FactorDay
+from cxm.rollups.models import FactorDay, ReasonDay
 from cxm.rollups.sources import survey_answer_measures
-from cxm.rollups.voice import factor_sums_of, refresh_voice_days
+from cxm.rollups.voice import factor_sums_of, reasons_of, refresh_voice_days
 
 _SURVEY_COUNTS = ("promoters", "passives", "detractors", "declined")
 
@@ -262,14 +262,6 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         for k in sorted(pressed | set(receipts), key=_sort_key)
     ]
     total = _iel_row(_service_counts(flt, None).get((), empty), _receipts(flt, None)[()])
-    reasons = (
-        _window(Press, flt)
-        .filter(repeat=False)
-        .exclude(reason="")
-        .values("reason")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
     return {
         "report": "iel",
         "from": flt.period.start.isoformat(),
@@ -278,8 +270,20 @@ def iel_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
         "rows": rows,
         "total": total,
         # What went wrong, as answered after negative presses.
-        "negative_reasons": {row["reason"]: row["n"] for row in reasons},
+        "negative_reasons": _reasons(flt),
     }
+
+
+def _reasons(flt: ReportFilter) -> dict[str, int]:
+    """Counted presses per reason given: from the reason rollup, or counted from the presses
+    when the reports read raw facts."""
+    if sources.current() is sources.RAW_FACTS:
+        counted = {reason: n for (reason,), n in reasons_of(_window(Press, flt)).items()}
+    else:
+        voice_days_summed(flt)
+        summed = _window(ReasonDay, flt).values_list("reason").annotate(n=Sum("presses"))
+        counted = dict(summed.order_by())
+    return dict(sorted(counted.items()))
 
 
 def csi_report(flt: ReportFilter) -> dict[str, Any]:

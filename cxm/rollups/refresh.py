@@ -26,6 +26,7 @@ from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Pres
 from cxm.rollups import versions
 from cxm.rollups.models import (
     FactorDay,
+    ReasonDay,
     SegmentDay,
     SellerDay,
     ServiceDay,
@@ -603,6 +604,7 @@ ROLLUP_TABLES = (
     ServiceDay,
     SegmentDay,
     FactorDay,
+    ReasonDay,
 )
 
 
