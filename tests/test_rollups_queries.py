@@ -28,7 +28,9 @@ PAGES = {
     # Twelve whole months: the heat map reads the month rollup instead of the store-hours.
     # (One query fewer than a week's: a year's previous period is the same period last year.)
     "chain dashboard over a year": ("/?from=2025-03-01&to=2026-02-28&format=json", 15),
-    "seller ranking": (f"/staff/sellers/?{WEEK}&format=json", 12),
+    # The sellers' shift traffic: which store-days changed (none here: the first request
+    # summed them), then the shift rollup.
+    "seller ranking": (f"/staff/sellers/?{WEEK}&format=json", 13),
 }
 API = {
     "kpi": (f"/api/v1/reports/kpi?{WEEK}", 8),
@@ -38,7 +40,7 @@ API = {
     "heatmap": (f"/api/v1/reports/heatmap?{WEEK}", 5),
     "decomposition by store": (f"/api/v1/reports/decomposition?{WEEK}&by=store", 8),
     "nps by store": (f"/api/v1/reports/nps?{WEEK}&by=store", 19),
-    "sellers": (f"/api/v1/reports/sellers?{WEEK}", 10),
+    "sellers": (f"/api/v1/reports/sellers?{WEEK}", 11),
 }
 
 

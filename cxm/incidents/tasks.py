@@ -71,16 +71,22 @@ def evaluate(chain_id: int) -> dict[str, int]:
 
 
 # The days the pages open on (the last 30, the 30 before them, last month).
-VOICE_DAYS_KEPT_READY = timedelta(days=62)
+DAYS_KEPT_READY = timedelta(days=62)
 
 
-def _sum_recent_voice_days() -> int:
-    """Sum the customer-voice rollups of the recent store-days imports changed, here in the
-    worker, so the first reader after a night's imports does not pay for them (readers still
-    sum whatever changed since, and older days when they ask for them)."""
+def _sum_recent_rollups() -> dict[str, int]:
+    """Sum the rollups kept by their readers — the customer voice's, the shifts' — of the
+    recent store-days imports changed, here in the worker, so the first reader after a
+    night's imports does not pay for them (readers still sum whatever changed since, and
+    older days when they ask for them)."""
+    from cxm.rollups.shifts import refresh_shift_days
     from cxm.rollups.voice import refresh_voice_days
 
-    return refresh_voice_days(first=timezone.localdate() - VOICE_DAYS_KEPT_READY)
+    first = timezone.localdate() - DAYS_KEPT_READY
+    return {
+        "voice_days_summed": refresh_voice_days(first=first),
+        "shift_days_summed": refresh_shift_days(first=first),
+    }
 
 
 @task()
@@ -101,7 +107,7 @@ def tick() -> dict[str, int]:
 
     tally["contacts_forgotten"] = forget_expired_contacts()
     tally["tasks_requeued"] = requeue_abandoned_tasks()
-    tally["voice_days_summed"] = _sum_recent_voice_days()
+    tally.update(_sum_recent_rollups())
     if not _already_queued(tick, []):
         run_after = timezone.now() + timedelta(seconds=settings.CXM_ORGANIZER_TICK_SECONDS)
         tick.using(run_after=run_after).enqueue()

@@ -19,17 +19,15 @@ from decimal import Decimal
 from itertools import islice
 from typing import NamedTuple
 
-from django.db import connection, models, transaction
-from django.db.models import sql
-
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
+from cxm.imports.bulk import insert_rows
 from cxm.rollups import versions
 from cxm.rollups.models import (
     FactorDay,
-    ReasonDay,
     SegmentDay,
     SellerDay,
     ServiceDay,
+    ShiftDay,
     StoreDay,
     StoreHour,
     StoreMonthHour,
@@ -37,6 +35,8 @@ from cxm.rollups.models import (
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Checklist, Consultation
 from cxm.traffic.models import VisitorCount
+from django.db import connection, models, transaction
+from django.db.models import sql
 
 StoreDayKey = tuple[int, date]
 
@@ -83,7 +83,7 @@ def _receipt_measures() -> str:
 
 def _statements(keys: str, rollups: frozenset[str] = EVERY_ROLLUP) -> list[tuple[str, int]]:
     """(SQL, how many times the key list's parameters appear in it), in the order to run.
-    `keys` is the condition that selects the store-days' rows (_key_condition)."""
+    `keys` is the condition that selects the store-days' rows (key_condition)."""
     return (_sales_statements(keys) if SALES in rollups else []) + (
         _service_statements(keys) if SERVICE in rollups else []
     )
@@ -241,9 +241,9 @@ def refresh_store_days(
     if not unique:
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_stores(cursor, sorted({store for store, _ in unique}))
-        for chunk in _chunks(unique, CHUNK):
-            condition, params = _key_condition(chunk)
+        lock_stores(cursor, sorted({store for store, _ in unique}))
+        for chunk in chunks(unique, CHUNK):
+            condition, params = key_condition(chunk)
             for sql, repeats in _statements(condition, rollups):
                 cursor.execute(sql, params * repeats)
         if HEAT_MAP in rollups:
@@ -358,7 +358,7 @@ def _refresh_store_months(cursor, keys: list[StoreDayKey]) -> None:
     """The heat-map rollup of every store-month the keys fall in, from its store-hours."""
     months = sorted({(store, day.replace(day=1)) for store, day in keys})
     table, hour = _table(StoreMonthHour), _table(StoreHour)
-    for chunk in _chunks(months, CHUNK):
+    for chunk in chunks(months, CHUNK):
         stores = sorted({store for store, _ in chunk})
         firsts = sorted({month for _, month in chunk})
         pairs = ", ".join(["(%s, %s)"] * len(chunk))
@@ -382,7 +382,7 @@ def _refresh_store_months(cursor, keys: list[StoreDayKey]) -> None:
         )
 
 
-def _key_condition(keys: list[StoreDayKey]) -> tuple[str, list]:
+def key_condition(keys: list[StoreDayKey]) -> tuple[str, list]:
     """The rows of exactly these store-days. The pair test alone would be exact, but
     PostgreSQL's planner cannot estimate it and reads the whole fact table; the store and day
     lists before it are what the (store, day) indexes serve, on SQLite as well."""
@@ -396,7 +396,7 @@ def _key_condition(keys: list[StoreDayKey]) -> tuple[str, list]:
     return condition, [*stores, *days, *(value for key in keys for value in key)]
 
 
-def _lock_stores(cursor, store_ids: list[int]) -> None:
+def lock_stores(cursor, store_ids: list[int]) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite: the transaction began IMMEDIATE and holds the only write lock
     cursor.execute(
@@ -407,7 +407,17 @@ def _lock_stores(cursor, store_ids: list[int]) -> None:
     cursor.fetchall()
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
+def replace_store_days(cursor, model, keys: list[StoreDayKey], rows: Iterable[Sequence]) -> None:
+    """These store-days' rows of `model` replaced by `rows` (its fields but the id, in order)."""
+    condition, params = key_condition(keys)
+    cursor.execute(
+        f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {condition}", params
+    )
+    fields = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    insert_rows(model, fields, rows)
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -485,7 +495,7 @@ def add_to_sales_rollups(
         ),
     }
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_stores(cursor, sorted({store for store, _ in days}))
+        lock_stores(cursor, sorted({store for store, _ in days}))
         for model, (key, columns, rows) in added.items():
             _upsert_sums(cursor, model, key, columns, rows)
         versions.mark_written(days, [versions.SALES])
@@ -507,7 +517,7 @@ def add_to_service_days(presses: Iterable[tuple[int, int | None, date, str]]) ->
         return 0
     store_days = {(store, day) for store, _, day in rows}
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_stores(cursor, sorted({store for store, _ in store_days}))
+        lock_stores(cursor, sorted({store for store, _ in store_days}))
         _upsert_sums(cursor, ServiceDay, ("store_id", "seller_id", "day"), _ADDED_COLUMNS, rows)
         versions.mark_written(store_days, [versions.FEEDBACK])
     return len(store_days)
@@ -556,14 +566,14 @@ def _upsert_sums(cursor, model, key: tuple[str, ...], columns: Sequence[str], ro
         f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
     )
     last = len(columns)
-    # No order needed against deadlocks: the caller holds its stores' locks (_lock_stores).
+    # No order needed against deadlocks: the caller holds its stores' locks (lock_stores).
     flat = [(*k, *(r[i] for i in used), *r[last:]) for k, r in rows.items()]
     names = (*key, *columns, *hours)
     if connection.vendor == "postgresql":
         types = {f.column: f.cast_db_type(connection) for f in model._meta.concrete_fields}
         arrays = ", ".join(f"%s::{types[name]}[]" for name in sent)
         picked = ", ".join(name if name in sent else "0" for name in names)
-        for chunk in _chunks(flat, _UPSERTS_PER_STATEMENT):
+        for chunk in chunks(flat, _UPSERTS_PER_STATEMENT):
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(names)}) SELECT {picked}"
                 f" FROM unnest({arrays}) AS v({', '.join(sent)}) {upsert}",
@@ -604,7 +614,7 @@ ROLLUP_TABLES = (
     ServiceDay,
     SegmentDay,
     FactorDay,
-    ReasonDay,
+    ShiftDay,
 )
 
 
@@ -632,9 +642,11 @@ def rebuild(store_ids: Iterable[int] | None = None) -> int:
             if stores is not None:
                 rows = rows.filter(store_id__in=stores)
             rows.delete()
-        # Imported here: the customer-voice upkeep builds on this module's helpers. Its rows
-        # are summed by their next reader (refresh_voice_days), after the matching.
+        # Imported here: they build on this module's helpers. Their rows are summed by their
+        # next reader (refresh_voice_days after the matching, refresh_shift_days).
+        from cxm.rollups.shifts import forget_shift_days
         from cxm.rollups.voice import forget_voice_days
 
         forget_voice_days(stores)
+        forget_shift_days(stores)
         return refresh_store_days(store_days_of_facts(stores))

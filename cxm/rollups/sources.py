@@ -21,21 +21,26 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
 from cxm.metrics.periods import Period
-from cxm.rollups.models import SellerDay, ServiceDay, StoreDay, StoreHour, StoreMonthHour
+from cxm.rollups.models import (
+    SellerDay,
+    ServiceDay,
+    ShiftDay,
+    StoreDay,
+    StoreHour,
+    StoreMonthHour,
+)
+from cxm.rollups.shifts import refresh_shift_days, sum_shift_visitors
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Checklist, Consultation
 from cxm.traffic.models import VisitorCount
 
 ZERO = Decimal(0)
 SELLER_FIELDS = ("seller__code", "seller_id")
-HOURS = 24  # local hours of a day, 0–23
 Row = dict[str, Any]
 
 
@@ -72,7 +77,7 @@ class FactSource(Protocol):
     ) -> Iterable[Row]:
         """Rows of `fields` with `visitors`: the store's visitors of the hours from each
         seller's first to last receipt or consultation of each day (the seller ranking's
-        shift traffic), summed per group."""
+        shift traffic), summed over the group's seller-days (cxm.rollups.shifts)."""
         ...
 
     def weekday_hours(self, store_ids: list[int], period: Period) -> Iterable[Row]:
@@ -164,8 +169,8 @@ class RawFacts:
             (Receipt.objects.filter(**window, seller__isnull=False), "hour", "hour"),
             (Consultation.objects.filter(**window), "hour", "hour"),
         ]
-        return _shift_visitors(spans, VisitorCount.objects.filter(**window), "visitors_in",
-                               seller_id, fields)  # fmt: skip
+        return sum_shift_visitors(spans, VisitorCount.objects.filter(**window), "visitors_in",
+                                  seller_id, fields)  # fmt: skip
 
     def seller_hours(self, store_ids, period, seller_id, field) -> QuerySet:
         receipts = Receipt.objects.filter(**_window(store_ids, period), seller__isnull=False)
@@ -272,18 +277,12 @@ class Rollups:
         }
         return _summed(rows, fields, **aggregates)
 
-    def shift_visitors(self, store_ids, period, seller_id, fields) -> list[Row]:
-        window = _window(store_ids, period)
-        spans = [
-            (SellerDay.objects.filter(**window, seller__isnull=False), "first_hour", "last_hour"),
-            (
-                ServiceDay.objects.filter(**window, consultations__gt=0),
-                "first_consultation_hour",
-                "last_consultation_hour",
-            ),
-        ]
-        return _shift_visitors(spans, StoreHour.objects.filter(**window), "visitors",
-                               seller_id, fields)  # fmt: skip
+    def shift_visitors(self, store_ids, period, seller_id, fields) -> Iterable[Row]:
+        refresh_shift_days(store_ids, period.start, period.end)
+        rows = ShiftDay.objects.filter(**_window(store_ids, period))
+        if seller_id is not None:
+            rows = rows.filter(seller_id=seller_id)
+        return _summed(rows, fields, visitors=Coalesce(Sum("visitors"), 0))
 
     def seller_hours(self, store_ids, period, seller_id, field) -> QuerySet:
         rows = SellerDay.objects.filter(**_window(store_ids, period), seller__isnull=False)
@@ -388,73 +387,6 @@ def _raw_service(store_ids, period, seller_id, fields, figures) -> list[Row]:
 
 def _empty_service(figures: Sequence[str]) -> Row:
     return {name: None if name in _HOURS else 0 for name in figures}
-
-
-def _shift_visitors(
-    spans: Sequence[tuple[QuerySet, str, str]],
-    hours: QuerySet,
-    visitors: str,
-    seller_id: int | None,
-    fields: Sequence[str],
-) -> list[Row]:
-    """Σ visitors of each seller-day's span of hours, per group of `fields`, in one statement.
-    `spans` are the rows that give a seller's hours (rows, first-hour and last-hour columns),
-    `hours` the hour table (visitors in its column `visitors`). A chain's month is tens of
-    thousands of seller-days and store-hours, so they are summed where they lie: each
-    seller-day's earliest and latest hour over all span rows, joined by store-day to that
-    day's visitors laid out one column an hour (an equality join; joining every hour inside
-    each span made ten rows of each and sorted them)."""
-    keys = {f"k{n}": F(field) for n, field in enumerate(fields)}
-    where = {"at_store": F("store_id"), "on_day": F("day")}
-    parts, params = [], []
-    try:
-        for rows, first, last in spans:
-            if seller_id is not None:
-                rows = rows.filter(seller_id=seller_id)
-            hours_of = rows.values(**keys, **where, from_hour=F(first), to_hour=F(last))
-            sql, part_params = hours_of.order_by().query.sql_with_params()
-            parts.append(sql)
-            params += part_params
-        seen = hours.values(**where, at_hour=F("hour"), seen=F(visitors)).order_by()
-        hour_sql, hour_params = seen.query.sql_with_params()
-    except EmptyResultSet:  # no store in the scope: no statement to send
-        return []
-    k = "".join(f"{key}, " for key in keys)
-    by_hour = ", ".join(
-        f"SUM(CASE WHEN at_hour = {h} THEN seen ELSE 0 END) AS h{h}" for h in range(HOURS)
-    )
-    in_span = " + ".join(
-        f"CASE WHEN s.from_hour <= {h} AND s.to_hour >= {h} THEN v.h{h} ELSE 0 END"
-        for h in range(HOURS)
-    )
-    # SQLite takes no parentheses around the members of a UNION.
-    sql = (
-        f"SELECT {''.join(f's.{key}, ' for key in keys)}SUM({in_span}) FROM ("
-        f" SELECT {k}at_store, on_day, MIN(from_hour) AS from_hour, MAX(to_hour) AS to_hour"
-        f" FROM ({' UNION ALL '.join(parts)}) AS u GROUP BY {k}at_store, on_day"
-        f") AS s JOIN (SELECT at_store, on_day, {by_hour} FROM ({hour_sql}) AS h"
-        " GROUP BY at_store, on_day) AS v ON v.at_store = s.at_store AND v.on_day = s.on_day"
-    )
-    if keys:
-        sql += " GROUP BY " + ", ".join(f"s.{key}" for key in keys)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *hour_params])
-        found = cursor.fetchall()
-    return [_shift_row(fields, row) for row in found]
-
-
-def _shift_row(fields: Sequence[str], row: tuple) -> Row:
-    """A statement's row as the report's: days as dates, the sum as a whole number (SQLite
-    gives text outside the ORM, PostgreSQL a numeric for a sum of big integers)."""
-    named = {
-        field: _day(value) if field == "day" else value
-        for field, value in zip(fields, row[:-1], strict=True)
-    }
-    return {**named, "visitors": int(row[-1] or 0)}
-
-
-def _day(value: date | str) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _month_cover(period: Period) -> tuple[list[date], list[Period], list[Period]]:

@@ -110,7 +110,7 @@ def stale_store_days(
         WHERE {condition}"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(store, _date(day)): value for store, day, value in cursor.fetchall()}
+        return {(store, as_date(day)): value for store, day, value in cursor.fetchall()}
 
 
 def _table(model: type[models.Model]) -> str:
@@ -123,6 +123,6 @@ def _days_after(column: str, days: int) -> str:
     return f"date({column}, '{days:+d} day')"
 
 
-def _date(value: date | str) -> date:
+def as_date(value: date | str) -> date:
     # SQLite answers a raw query's dates as text.
     return value if isinstance(value, date) else date.fromisoformat(value)

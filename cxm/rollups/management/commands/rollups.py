@@ -6,6 +6,7 @@ from django.db import transaction
 
 from cxm.org.models import Store
 from cxm.rollups.refresh import ROLLUP_TABLES, rebuild
+from cxm.rollups.shifts import refresh_shift_days
 from cxm.rollups.voice import refresh_voice_days
 
 
@@ -30,11 +31,11 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown store {unknown[0]!r}")
             store_ids = list(found.values())
         with transaction.atomic():
-            # The customer-voice rows wait for their next reader: summed here before and after.
-            refresh_voice_days(store_ids)
+            # The rows summed by their next reader: summed here before and after.
+            _sum_read_time_rollups(store_ids)
             before = _rows(store_ids) if check else None
             days = rebuild(store_ids)
-            refresh_voice_days(store_ids)
+            _sum_read_time_rollups(store_ids)
             if check:
                 differing = len(before ^ _rows(store_ids))
                 transaction.set_rollback(True)
@@ -43,6 +44,11 @@ class Command(BaseCommand):
                     raise CommandError("the rollups differ from the facts")
                 return
         self.stdout.write(f"{days} store-days summed")
+
+
+def _sum_read_time_rollups(store_ids: list[int] | None) -> None:
+    refresh_voice_days(store_ids)
+    refresh_shift_days(store_ids)
 
 
 def _rows(store_ids: list[int] | None) -> set[tuple]:
