@@ -19,11 +19,15 @@ from decimal import Decimal
 from itertools import islice
 from typing import NamedTuple
 
+from django.db import connection, models, transaction
+from django.db.models import sql
+
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
 from cxm.imports.bulk import insert_rows
 from cxm.rollups import versions
 from cxm.rollups.models import (
     FactorDay,
+    ReasonDay,
     SegmentDay,
     SellerDay,
     ServiceDay,
@@ -35,8 +39,6 @@ from cxm.rollups.models import (
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Checklist, Consultation
 from cxm.traffic.models import VisitorCount
-from django.db import connection, models, transaction
-from django.db.models import sql
 
 StoreDayKey = tuple[int, date]
 
@@ -614,6 +616,7 @@ ROLLUP_TABLES = (
     ServiceDay,
     SegmentDay,
     FactorDay,
+    ReasonDay,
     ShiftDay,
 )
 

@@ -1,5 +1,6 @@
-"""Keeping the customer-voice rollups — segments (SegmentDay) and survey factors (FactorDay) —
-equal to the facts. A store-day's factor rows depend on its survey answers; its segment rows
+"""Keeping the customer-voice rollups — segments (SegmentDay), survey factors (FactorDay) and
+press reasons (ReasonDay) — equal to the facts. A store-day's factor rows depend on its survey
+answers, its reason rows on its terminal presses; its segment rows
 depend on its receipts and their lines, the day's terminal presses, the answers tied to its
 receipts and the consultations matched to them — whose matching reads the consultations and
 receipts of the day before, the day and the day after. Every write of these facts moves its
@@ -9,27 +10,29 @@ the day and its neighbours — moved since their rows were summed (SegmentState)
 again from the facts, like every rollup; an answer's store-day also makes its receipt's
 summed again (an answer may come days after its receipt, an answer is never taken back).
 Late receipts, returns (no sale: in no segment), re-imports (no version moves) and deleted
-sellers (the segments have no seller; a seller's factor rows go with the seller, and their
-answers' store-day is summed again, its version moved) keep the rows right."""
+sellers (the segments have no seller; a seller's factor and reason rows go with the seller,
+and their answers' and presses' store-days are summed again, their versions moved) keep the
+rows right."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple
 from datetime import date, timedelta
 
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet
+
 from cxm.feedback.composition import receipt_frame, segment_sums
-from cxm.feedback.models import SurveyResponse
+from cxm.feedback.models import Press, SurveyResponse
 from cxm.metrics.satisfaction import FactorSums, factor_sums
 from cxm.org.models import Store
 from cxm.rollups import versions
-from cxm.rollups.models import FactorDay, SegmentDay, SegmentState
+from cxm.rollups.models import FactorDay, ReasonDay, SegmentDay, SegmentState
 from cxm.rollups.refresh import CHUNK, StoreDayKey, chunks, lock_stores, replace_store_days
 from cxm.staff.matching import refresh_matches
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import QuerySet
 
-_ANSWERS_BY = ("store_id", "seller_id", "day")
+_SELLER_DAY = ("store_id", "seller_id", "day")
 
 
 def refresh_voice_days(store_ids: Iterable[int] | None = None, first: date = date.min) -> int:
@@ -55,6 +58,7 @@ def refresh_voice_days(store_ids: Iterable[int] | None = None, first: date = dat
             replace_store_days(cursor, SegmentDay, chunk, rows)
         for chunk in chunks(sorted(stale), CHUNK):
             replace_store_days(cursor, FactorDay, chunk, _factor_rows(chunk))
+            replace_store_days(cursor, ReasonDay, chunk, _reason_rows(chunk))
             states = [(store, day, stale[(store, day)]) for store, day in chunk]
             replace_store_days(cursor, SegmentState, chunk, states)
     return len(keys)
@@ -68,13 +72,32 @@ def _window(keys: list[StoreDayKey]) -> dict:
 def _factor_rows(keys: list[StoreDayKey]) -> list[tuple]:
     """FactorDay's rows of these store-days, from their answers."""
     wanted = set(keys)
-    answers = factor_sums_of(SurveyResponse.objects.filter(**_window(keys)), _ANSWERS_BY)
+    answers = factor_sums_of(SurveyResponse.objects.filter(**_window(keys)), _SELLER_DAY)
     return [
         (*key, code, *astuple(sums))
         for key, by_factor in answers.items()
         if (key[0], key[2]) in wanted
         for code, sums in by_factor.items()
     ]
+
+
+def _reason_rows(keys: list[StoreDayKey]) -> list[tuple]:
+    """ReasonDay's rows of these store-days, from their presses."""
+    wanted = set(keys)
+    counted = reasons_of(Press.objects.filter(**_window(keys)), _SELLER_DAY)
+    return [
+        (store, seller, day, reason, presses)
+        for (store, seller, day, reason), presses in counted.items()
+        if (store, day) in wanted
+    ]
+
+
+def reasons_of(presses: QuerySet, by: Sequence[str] = ()) -> dict[tuple, int]:
+    """Counted presses (repeats apart) per reason given, per key of the `by` fields and the
+    reason: what the NPS page shows and its rollup keeps."""
+    counted = presses.filter(repeat=False).exclude(reason="").order_by()
+    rows = counted.values_list(*by, "reason").annotate(n=Count("pk"))
+    return {tuple(key): n for *key, n in rows}
 
 
 def factor_sums_of(answers: QuerySet, by: Sequence[str] = ()) -> dict[tuple, dict[str, FactorSums]]:
