@@ -20,6 +20,7 @@ from cxm.org.scope import Scope
 from cxm.replication.services import SILENCE, silent_replicators
 from cxm.reports.filters import ReportFilter
 from cxm.reports.registry import build_report
+from cxm.staff.matching import refresh_matches
 from cxm.staff.models import Consultation
 from cxm.traffic.models import VisitorCount
 from cxm.trust.personal import contact_key
@@ -348,6 +349,11 @@ def detect_silent_replicators(rule: Rule, now: datetime) -> Findings:
 
 
 def _failure_counts(chain: Chain, start: date, end: date) -> dict[int, tuple[int, int]]:
+    # The outcomes are the matching's, kept per store-day: brought up to date first (an
+    # import leaves its store-days to the worker and to readers like this one).
+    refresh_matches(
+        list(Store.objects.filter(chain=chain).values_list("pk", flat=True)), start, end
+    )
     rows = (
         Consultation.objects.filter(chain=chain, day__range=(start, end), converted__isnull=False)
         .values_list("store_id", "converted")

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -24,7 +24,6 @@ from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
 from cxm.rollups import versions
 from cxm.rollups.refresh import SERVICE, refresh_store_days
-from cxm.staff.matching import refresh_matches
 from cxm.staff.models import (
     Checklist,
     ChecklistAnswer,
@@ -80,9 +79,10 @@ class EventDirectory:
         return seller
 
 
-def past_moment(data: dict, name: str, store: Store) -> datetime:
+def past_moment(data: dict, name: str, store: Store, now: datetime | None = None) -> datetime:
+    """The record's time, rejected when ahead of `now` (a batch reads the clock once)."""
     at = fields.moment(data, name, store.tz)
-    if at > timezone.now() + CLOCK_TOLERANCE:
+    if at > (now or timezone.now()) + CLOCK_TOLERANCE:
         raise RecordError(name, f"{data[name]} is in the future: check the device's clock")
     return at
 
@@ -101,10 +101,10 @@ class _Consultation:
     hour: int
     pk: int | None = None
 
-    def row(self, chain: Chain) -> tuple:
+    def row(self, chain_id: int) -> tuple:
         """The values of CONSULTATION_FIELDS."""
         return (
-            chain.pk,
+            chain_id,
             self.code,
             self.store_id,
             self.seller_id,
@@ -133,37 +133,41 @@ def import_consultations(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
     directory = EventDirectory(chain, default_store)
-    touched: set[tuple[int, date]] = set()
 
     def handle(batch: list[Record], result: ImportResult) -> None:
-        rows = _parsed_by_id(batch, result, lambda data: _consultation(data, directory))
+        now = timezone.now()
+        rows = _parsed_by_id(
+            batch, result, lambda data, code: _consultation(data, code, directory, now)
+        )
         with transaction.atomic():
             unknown = _end_known(chain, rows, result)
             fresh = _drop_repeats(unknown, result)
-            insert_rows(Consultation, CONSULTATION_FIELDS, [c.row(chain) for c in fresh])
-            # Their rollup is summed once they are matched (_refresh); the write counts now.
-            versions.mark_written({(c.store_id, c.day) for c in fresh}, [versions.CONSULTATIONS])
+            insert_rows(Consultation, CONSULTATION_FIELDS, [c.row(chain.id) for c in fresh])
+            # Counted in the service rollup with the batch, not yet matched (converted NULL):
+            # the matching is derived per store-day, by the worker's tick and by every reader
+            # of outcomes (cxm.staff.matching), so the import does not wait for it.
+            refresh_store_days(
+                {(c.store_id, c.day) for c in fresh},
+                frozenset({SERVICE}),
+                written=[versions.CONSULTATIONS],
+            )
         result.accepted += len(fresh)
-        touched.update((c.store_id, c.day) for c in fresh)
 
-    result = run_in_batches("consultations", records, settings.CXM_IMPORT_BATCH, handle)
-    _refresh(touched)
-    return result
+    return run_in_batches("consultations", records, settings.CXM_IMPORT_BATCH, handle)
 
 
-def _consultation(data: dict, directory: EventDirectory) -> _Consultation:
-    code = fields.text(data, "id", max_length=100)
+def _consultation(data: dict, code: str, directory: EventDirectory, now: datetime) -> _Consultation:
     store = directory.store(data)
     seller = directory.seller(data, required=True)
-    started = past_moment(data, "started_at", store)
-    ended = past_moment(data, "ended_at", store) if data.get("ended_at") else None
+    started = past_moment(data, "started_at", store, now)
+    ended = past_moment(data, "ended_at", store, now) if data.get("ended_at") else None
     if ended is not None and ended < started:
         raise RecordError("ended_at", "is before started_at")
     local = started.astimezone(store.tz)
     return _Consultation(
         code,
-        store.pk,
-        seller.pk,
+        store.id,
+        seller.id,
         started.astimezone(UTC),
         ended.astimezone(UTC) if ended else None,
         local.date(),
@@ -172,18 +176,19 @@ def _consultation(data: dict, directory: EventDirectory) -> _Consultation:
 
 
 def _parsed_by_id(
-    batch: list[Record], result: ImportResult, parse: Callable[[dict], T]
+    batch: list[Record], result: ImportResult, parse: Callable[[dict, str], T]
 ) -> dict[str, T]:
     """The batch's good records by their contract `id` (a repeated id is a duplicate);
-    `parse` raises RecordError for a bad one, which is rejected by position and field."""
+    `parse` (the record's data and id) raises RecordError for a bad one, which is rejected
+    by position and field."""
     rows: dict[str, T] = {}
     for record in batch:
         try:
-            row = parse(record.data)
+            code = fields.text(record.data, "id", max_length=100)
+            row = parse(record.data, code)
         except RecordError as exc:
             result.reject(record.position, exc.field, exc.message)
             continue
-        code = fields.text(record.data, "id", max_length=100)
         if code in rows:
             result.duplicates += 1
         else:
@@ -197,10 +202,11 @@ def _end_known(
     """A known consultation sent again with its end (the button's "ended" press, or a
     device that reports the end later) gets it; other known ones are duplicates. Returns
     the consultations not stored yet."""
-    stored = {
+    known = _stored_codes(Consultation, chain, list(rows))
+    stored = {  # usually none: no query for an empty list
         code: (pk, started_at, ended_at)
         for code, pk, started_at, ended_at in Consultation.objects.filter(
-            chain=chain, code__in=list(rows)
+            chain=chain, code__in=known
         ).values_list("code", "pk", "started_at", "ended_at")
     }
     ended = []
@@ -221,12 +227,37 @@ def _not_stored(
     model: type[Model], chain: Chain, rows: dict[str, T], result: ImportResult
 ) -> list[T]:
     """The rows whose id the chain does not hold yet; the others are duplicates."""
-    known = set(
-        model.objects.filter(chain=chain, code__in=list(rows)).values_list("code", flat=True)
-    )
+    known = _stored_codes(model, chain, list(rows))
     fresh = [row for code, row in rows.items() if code not in known]
     result.duplicates += len(rows) - len(fresh)
     return fresh
+
+
+def _stored_codes(model: type[Model], chain: Chain, codes: list[str]) -> set[str]:
+    """Which of these contract ids the chain holds in `model`, written out: the ORM's
+    `code__in` prepared each of a batch's thousands of ids on its own, and on PostgreSQL
+    sent them as as many literals (28 ms a batch, most of a fresh batch's look-ups), where
+    one array does (a few ms)."""
+    if not codes:
+        return set()
+    select = (
+        f"SELECT code FROM {connection.ops.quote_name(model._meta.db_table)} WHERE chain_id = %s"
+    )
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{select} AND code = ANY(%s)", [chain.id, codes])
+            return {code for (code,) in cursor.fetchall()}
+        for start in range(0, len(codes), _CODES_PER_STATEMENT):  # SQLite's parameter limit
+            chunk = codes[start : start + _CODES_PER_STATEMENT]
+            cursor.execute(
+                f"{select} AND code IN ({', '.join(['%s'] * len(chunk))})", [chain.id, *chunk]
+            )
+            found.update(code for (code,) in cursor.fetchall())
+    return found
+
+
+_CODES_PER_STATEMENT = 5000
 
 
 def _drop_repeats(candidates: list[_Consultation], result: ImportResult) -> list[_Consultation]:
@@ -271,16 +302,6 @@ def _drop_repeats(candidates: list[_Consultation], result: ImportResult) -> list
     return fresh
 
 
-def _refresh(touched: set[tuple[int, date]]) -> None:
-    """Match the store-days the import touched: one call over the touched stores and days
-    (the matching itself skips every store-day whose data did not change)."""
-    if not touched:
-        return
-    days = [day for _, day in touched]
-    # The day before too: its last consultation's window may end at today's first one.
-    refresh_matches(sorted({s for s, _ in touched}), min(days) - timedelta(days=1), max(days))
-
-
 def import_checklists(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
@@ -289,7 +310,7 @@ def import_checklists(
 
     def handle(batch: list[Record], result: ImportResult) -> None:
         rows = _parsed_by_id(
-            batch, result, lambda data: _checklist(chain, data, directory, templates)
+            batch, result, lambda data, code: _checklist(chain, data, code, directory, templates)
         )
         fresh = _not_stored(Checklist, chain, rows, result)
         with transaction.atomic():
@@ -340,9 +361,8 @@ class _Templates:
 
 
 def _checklist(
-    chain: Chain, data: dict, directory: EventDirectory, templates: _Templates
+    chain: Chain, data: dict, code: str, directory: EventDirectory, templates: _Templates
 ) -> tuple[Checklist, list[ChecklistAnswer]]:
-    code = fields.text(data, "id", max_length=100)
     store = directory.store(data)
     seller = directory.seller(data, required=False)
     at = past_moment(data, "at", store)

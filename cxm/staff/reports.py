@@ -217,6 +217,7 @@ def compliance_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any
         for key, (value, n) in sorted(_compliance_by(flt, by).items(), key=lambda kv: str(kv[0][0]))
     ]
     answers = ChecklistAnswer.objects.filter(checklist__in=checklists_in(flt), possible__gt=0)
+    refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)  # the typical errors'
     per_item = (
         answers.values(code=F("item__code"), factor=F("item__factor"))
         .annotate(
