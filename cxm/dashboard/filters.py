@@ -120,6 +120,7 @@ def scope_choices(query: DashboardQuery) -> dict[str, list[dict[str, str]]]:
     if flt.region:
         stores = [s for s in stores if s["region_name"] == flt.region]
     narrowed = [s["pk"] for s in stores if not flt.store or s["code"] == flt.store]
+    flt.knows_store_ids(narrowed)  # the filter's own selection: no query more
     sellers = (
         visible_sellers(flt.scope)
         .filter(store_id__in=narrowed)

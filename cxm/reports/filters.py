@@ -1,6 +1,6 @@
 """The filter every report shares: period, region → store → seller, within the user's scope."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -64,6 +64,14 @@ class ReportFilter:
         if not ids and (self.region or self.store):
             self._refuse()
         return ids
+
+    def knows_store_ids(self, ids: Iterable[int]) -> None:
+        """The stores the filter selects, as its caller read them with more (the filter bar's
+        lists): `store_ids()` sends no query of its own. An empty selection is left to
+        `store_ids()`, which says what selects nothing."""
+        ids = tuple(ids)
+        if ids:
+            self.__dict__.setdefault("_store_ids", ids)
 
     def seller_id(self) -> int | None:
         """The one seller the figures are limited to, if any."""

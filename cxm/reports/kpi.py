@@ -13,9 +13,8 @@ from cxm.metrics.decomposition import (
 )
 from cxm.metrics.kpi import SalesFigures, ratio
 from cxm.metrics.periods import Period, previous_period, same_period_last_year
-from cxm.org.models import Seller
 from cxm.reports.filters import ReportFilter
-from cxm.reports.sales import figures_row, sales_figures, traffic_by_store
+from cxm.reports.sales import figures_row, sales_figures, sellers_of, traffic_by_store
 from cxm.rollups import sources
 from cxm.staff.kpi import kpi_choice
 
@@ -152,13 +151,10 @@ def decomposition_report(
 
 def _with_store_traffic(flt: ReportFilter, by_seller: dict) -> dict:
     store_traffic = traffic_by_store(flt)
-    sellers = Seller.objects.filter(store_id__in=flt.store_ids())
-    seller_store = flt.looked_up(
-        ("seller stores",), lambda: dict(sellers.values_list("code", "store__code"))
-    )
+    sellers = sellers_of(flt)
     return {
         key: SalesFigures(
-            f.revenue, f.receipts, f.units, store_traffic.get(seller_store.get(key[0]))
+            f.revenue, f.receipts, f.units, store_traffic.get(sellers.get(key[0], (None,))[0])
         )
         for key, f in by_seller.items()
         if key[0] is not None

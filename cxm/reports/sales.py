@@ -56,7 +56,7 @@ def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, Sal
     # Traffic belongs to the store, not to a seller: seller figures have no conversion.
     visitors = None
     if "seller" not in parts_of(by) and seller_id is None:
-        rows, counted = source.sales_and_traffic(store_ids, flt.period, fields)
+        rows, counted = _sales_and_traffic(flt, fields, source)
         visitors = _visitors(counted, regroup)
     else:
         rows = source.sales(store_ids, flt.period, seller_id, fields)
@@ -78,6 +78,17 @@ def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, Sal
     }
 
 
+def _sales_and_traffic(flt: ReportFilter, fields: list[str], source) -> tuple[list, list]:
+    """The source's sales and traffic rows of every seller, by `fields`: read once a filter
+    (a store's page wants its traffic by store for the seller decomposition and its figures by
+    store for the table)."""
+    key = ("sales_and_traffic", source.name, tuple(fields))
+    if key not in flt.memo:
+        rows, counted = source.sales_and_traffic(flt.store_ids(), flt.period, fields)
+        flt.memo[key] = (list(rows), list(counted))
+    return flt.memo[key]
+
+
 def _listed_keys(
     flt: ReportFilter, by: str | None, store_ids: list[int], seller_id: int | None
 ) -> set[tuple]:
@@ -92,12 +103,13 @@ def _listed_keys(
         )
         return {(value,) for value in values}
     if by in ("seller", "seller-month"):
-        sellers = Seller.objects.filter(store_id__in=store_ids, active=True)
-        if seller_id is not None:
-            sellers = Seller.objects.filter(pk=seller_id)
-        codes = flt.looked_up(
-            ("listed", "seller"), lambda: list(sellers.values_list("code", flat=True))
-        )
+        if seller_id is None:
+            codes = [code for code, (_, active) in sellers_of(flt).items() if active]
+        else:
+            codes = flt.looked_up(
+                ("listed", "seller"),
+                lambda: list(Seller.objects.filter(pk=seller_id).values_list("code", flat=True)),
+            )
         if by == "seller":
             return {(code,) for code in codes}
         # A seller who sold nothing in a month is a point of that month too.
@@ -109,16 +121,22 @@ def _listed_keys(
     return set()
 
 
+def sellers_of(flt: ReportFilter) -> dict[str, tuple[str, bool]]:
+    """Every seller of the filter's stores: code → (their store's code, active), read once a
+    page (the seller tables list the active ones, the decomposition gives each their store's
+    traffic)."""
+    sellers = Seller.objects.filter(store_id__in=flt.store_ids()).order_by("code")
+    rows = sellers.values_list("code", "store__code", "active")
+    return flt.looked_up(
+        ("sellers",), lambda: {code: (store, active) for code, store, active in rows}
+    )
+
+
 def traffic_by_store(flt: ReportFilter) -> dict[str, int]:
     """Visitors per store code over the period, whichever seller the filter names: a
     seller's traffic is their store's."""
-    counted = _traffic(flt.store_ids(), flt, "store", regrouper("store"))
-    return {key[0]: visitors for key, visitors in counted.items()}
-
-
-def _traffic(store_ids, flt: ReportFilter, by: str | None, regroup) -> dict[tuple, int]:
-    fields = group_fields(by)
-    return _visitors(sources.current().traffic(store_ids, flt.period, fields), regroup)
+    _, counted = _sales_and_traffic(flt, group_fields("store"), sources.current())
+    return {key[0]: visitors for key, visitors in _visitors(counted, regrouper("store")).items()}
 
 
 def _visitors(rows, regroup) -> dict[tuple, int]:
