@@ -19,7 +19,10 @@ Each scale is a fresh database `bench_scale_<N>x` filled in a child process:
 5. each dashboard asked --requests times from the rollups and --raw-requests times from the
    raw facts (cxm.rollups.sources.RAW_FACTS), for the last 30 days and the whole history;
    server time is the Django handler's (in-process test client, no network); the response
-   bodies from both sources must be identical;
+   bodies from both sources must be identical; beside them, the figures alone (the page's
+   `dashboard_data`, the API's KPI report: the same function with the source switched), one
+   request's statements and the time spent waiting for them from each source, and the
+   request floor (an authenticated request refused before any figure);
 6. EXPLAIN of the rollup queries a chain dashboard runs (which index each one uses).
 
 Prints one table per measure and an extrapolation to 200 stores × 365 days when the largest
@@ -561,13 +564,75 @@ def _dashboards(args, user, last: date, days: int) -> dict:
                 slow = [_timed(client, url) for _ in range(args.raw_requests)]
             same = all(body == fast[0][1] for _, body in fast + slow)
             identical &= same
-            timings[f"{name}, {period_name}"] = _summary(fast, slow, same)
-            _log(f"{name}, {period_name}: {timings[f'{name}, {period_name}']}")
-        for name, store in (("chain figures", None), ("store figures", "S001")):
-            fast, slow = _figure_timings(args, user, start, end, store)
+            summary = {**_summary(fast, slow, same), **_statements(client, url)}
+            timings[f"{name}, {period_name}"] = summary
+            _log(f"{name}, {period_name}: {summary}")
+        for name, store in _FIGURES:
+            fast, slow = _figure_timings(args, user, start, end, name, store)
             timings[f"{name}, {period_name}"] = _summary(fast, slow, True)
             _log(f"{name}, {period_name}: {timings[f'{name}, {period_name}']}")
-    return {"dashboards": timings, "identical": identical}
+    return {"dashboards": timings, "identical": identical, "floor": _floor(client, args)}
+
+
+# The figures timed alone, without the request around them: a page's or the API's.
+_FIGURES = (
+    ("chain figures", None),
+    ("store figures", "S001"),
+    ("chain API figures", None),
+    ("store API figures", "S001"),
+)
+
+
+def _statements(client, url: str) -> dict:
+    """How many statements one request sends and the time it waited for them (sent, run,
+    answered), from the rollups and from the raw facts: the part of the request the rollups
+    can speed up."""
+    from cxm.rollups.sources import RAW_FACTS, ROLLUPS
+
+    out = {}
+    for source, label in ((ROLLUPS, "rollups"), (RAW_FACTS, "raw")):
+        waited = _waited(client, url, source)
+        out[f"{label}_statements"] = len(waited)
+        out[f"{label}_db_ms"] = sum(waited)
+    return out
+
+
+def _waited(client, url: str, source) -> list[float]:
+    """Milliseconds waited for each statement of one request reading `source`."""
+    from django.db import connection
+
+    from cxm.rollups.sources import reading
+
+    waited: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            waited.append((time.perf_counter() - started) * 1000)
+
+    with reading(source), connection.execute_wrapper(timed):
+        client.get(url)
+    return waited
+
+
+def _floor(client, args) -> dict:
+    """What a request costs before any figure: an authenticated page and API request refused
+    for a bad date (session or token, user, scope, middleware, the error's JSON) — shared by
+    the rollup and the raw requests alike."""
+    floor = {}
+    for name, url in (("page", "/?from=never&to=never&format=json"),
+                      ("API", "/api/v1/reports/kpi?from=never&to=never")):  # fmt: skip
+        client.get(url)
+        times = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code in (400, 422), (url, response.status_code)
+        floor[f"{name}_p50_ms"] = _percentile(times, 50)
+    return floor
 
 
 def _summary(fast: list, slow: list, same: bool) -> dict:
@@ -579,14 +644,15 @@ def _summary(fast: list, slow: list, same: bool) -> dict:
     }
 
 
-def _figure_timings(args, user, start: date, end: date, store: str | None):
-    """The dashboard's figures alone — `dashboard_data` without the request around it
-    (session, scope, JSON): what the rollups can speed up."""
+def _figure_timings(args, user, start: date, end: date, name: str, store: str | None):
+    """A request's figures alone — the page's `dashboard_data`, or the API's KPI report,
+    without the request around them (session, scope, JSON): what the rollups can speed up."""
     from django.http import QueryDict
 
     from cxm.dashboard.filters import parse_query
     from cxm.dashboard.pages import dashboard_data
     from cxm.org.scope import scope_for
+    from cxm.reports.registry import build_report
     from cxm.rollups.sources import RAW_FACTS, reading
 
     params = QueryDict(mutable=True)
@@ -596,7 +662,10 @@ def _figure_timings(args, user, start: date, end: date, store: str | None):
     def timed() -> tuple[float, None]:
         query = parse_query(params, scope, end)  # a fresh filter: nothing memoised
         started = time.perf_counter()
-        dashboard_data(query)
+        if "API" in name:
+            build_report("kpi", query.filter)
+        else:
+            dashboard_data(query)
         return (time.perf_counter() - started) * 1000, None
 
     timed()
@@ -682,7 +751,23 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
                 f"{r['scale']}×: {d['rollups_p50_ms']:.0f} / {d['rollups_p95_ms']:.0f}"
                 f" — {d['raw_p95_ms']:.0f} — {ratio:.0f}×"
             )
-        print(f"  {name:<22} " + "   ".join(cells))
+        print(f"  {name:<26} " + "   ".join(cells))
+    print()
+    print("one request's statements: rollups n, ms in the database — raw facts n, ms")
+    for name in results[0]["dashboards"]:
+        cells = [
+            f"{r['scale']}×: {d['rollups_statements']}, {d['rollups_db_ms']:.1f}"
+            f" — {d['raw_statements']}, {d['raw_db_ms']:.1f}"
+            for r in results
+            if "rollups_statements" in (d := r["dashboards"][name])
+        ]
+        if cells:
+            print(f"  {name:<26} " + "   ".join(cells))
+    floors = "   ".join(
+        f"{r['scale']}×: page {r['floor']['page_p50_ms']:.1f}, API {r['floor']['API_p50_ms']:.1f}"
+        for r in results
+    )
+    print(f"request floor, ms (authenticated, refused before any figure; p50): {floors}")
     print()
     print("figures identical from rollups and raw facts:", all(r["identical"] for r in results))
     largest = results[-1]
