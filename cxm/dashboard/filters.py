@@ -119,8 +119,10 @@ def scope_choices(query: DashboardQuery) -> dict[str, list[dict[str, str]]]:
     regions = sorted({store["region_name"] for store in stores})
     if flt.region:
         stores = [s for s in stores if s["region_name"] == flt.region]
-    narrowed = [s["pk"] for s in stores if not flt.store or s["code"] == flt.store]
-    flt.knows_store_ids(narrowed)  # the filter's own selection: no query more
+    selected = [s for s in stores if not flt.store or s["code"] == flt.store]
+    narrowed = [s["pk"] for s in selected]
+    # The filter's own selection: no query more.
+    flt.knows_stores((s["pk"], s["code"], s["region_name"]) for s in selected)
     sellers = (
         visible_sellers(flt.scope)
         .filter(store_id__in=narrowed)

@@ -65,13 +65,21 @@ class ReportFilter:
             self._refuse()
         return ids
 
-    def knows_store_ids(self, ids: Iterable[int]) -> None:
-        """The stores the filter selects, as its caller read them with more (the filter bar's
-        lists): `store_ids()` sends no query of its own. An empty selection is left to
-        `store_ids()`, which says what selects nothing."""
-        ids = tuple(ids)
-        if ids:
-            self.__dict__.setdefault("_store_ids", ids)
+    def selected_stores(self) -> list[tuple[int, str, str]]:
+        """Each store the filter selects as (id, code, region name): read once a page (the
+        store and region tables list every one, sales or none)."""
+        rows = self._selection().values_list("pk", "code", "region__name")
+        return self.looked_up(("stores",), lambda: list(rows))
+
+    def knows_stores(self, stores: Iterable[tuple[int, str, str]]) -> None:
+        """The stores the filter selects, as (id, code, region name), read by its caller with
+        more (the filter bar's lists): `store_ids()` and `selected_stores()` send no query of
+        their own. An empty selection is left to `store_ids()`, which says what selects
+        nothing."""
+        stores = list(stores)
+        if stores:
+            self.__dict__.setdefault("_store_ids", tuple(pk for pk, _, _ in stores))
+            self.lookups.setdefault(("stores",), stores)
 
     def seller_id(self) -> int | None:
         """The one seller the figures are limited to, if any."""

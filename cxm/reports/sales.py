@@ -10,7 +10,7 @@ from typing import Any
 
 from cxm.metrics.kpi import SalesFigures
 from cxm.metrics.periods import bucket_start
-from cxm.org.models import Seller, Store
+from cxm.org.models import Seller
 from cxm.reports.filters import ReportFilter
 from cxm.rollups import sources
 
@@ -66,7 +66,7 @@ def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, Sal
         acc[0] += row["sales"] - row["returns"]
         acc[1] += row["receipts"]
         acc[2] += row["units_sold"] - row["units_returned"]
-    keys = set(money) | set(visitors or ()) | _listed_keys(flt, by, store_ids, seller_id)
+    keys = set(money) | set(visitors or ()) | _listed_keys(flt, by, seller_id)
     return {
         key: SalesFigures(
             revenue=money[key][0],
@@ -89,19 +89,13 @@ def _sales_and_traffic(flt: ReportFilter, fields: list[str], source) -> tuple[li
     return flt.memo[key]
 
 
-def _listed_keys(
-    flt: ReportFilter, by: str | None, store_ids: list[int], seller_id: int | None
-) -> set[tuple]:
+def _listed_keys(flt: ReportFilter, by: str | None, seller_id: int | None) -> set[tuple]:
     """Groups shown even with nothing sold: a silent store or seller is news, not a gap."""
     if by is None:
         return {()}
     if by in ("store", "region"):
-        field = "code" if by == "store" else "region__name"
-        stores = Store.objects.filter(pk__in=store_ids)
-        values = flt.looked_up(
-            ("listed", field), lambda: list(stores.values_list(field, flat=True))
-        )
-        return {(value,) for value in values}
+        column = 1 if by == "store" else 2
+        return {(store[column],) for store in flt.selected_stores()}
     if by in ("seller", "seller-month"):
         if seller_id is None:
             codes = [code for code, (_, active) in sellers_of(flt).items() if active]
