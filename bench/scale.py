@@ -505,9 +505,9 @@ def _refresh_plans(keys) -> list[str]:
     """The scans the rollup refresh of one day of every store runs."""
     from django.db import connection
 
-    from cxm.rollups.refresh import _key_condition, _statements
+    from cxm.rollups.refresh import _statements, key_condition
 
-    condition, params = _key_condition(keys)
+    condition, params = key_condition(keys)
     plans = []
     with connection.cursor() as cursor:
         for sql, repeats in _statements(condition):
