@@ -3,7 +3,8 @@
 for the same rows in the same run (SQLite: executemany; PostgreSQL: COPY;
 bench/bulk_baseline.py).
 Prints records/s, the ratio, peak memory and, for consultations, the sales-failure matching
-time per new store-day (it runs inside their import).
+time per new store-day (run after their import, as the worker's tick runs it, and timed on its
+own).
 
     .venv/bin/python bench/import_receipts.py --receipts 1000000 --db sqlite postgres \
         --kinds receipts traffic consultations presses
@@ -18,6 +19,7 @@ started (Django's start-up included, about a second here: it loads the analysis 
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -102,34 +104,38 @@ def prepared_database(db: str, kind: str, files: dict[str, Path], workdir: Path,
     return env
 
 
-# The child times Django's start-up and the command apart, and the sales-failure matching
-# that a consultation import runs (cxm.staff.importers.refresh_matches) on its own.
+# The child times Django's start-up and the command apart; after a consultation import, the
+# sales-failure matching of the store-days it brought, which the worker's tick (or the first
+# reader) runs after the import (cxm.staff.matching.refresh_matches), timed on its own.
 CHILD = """
 import json, os, resource, sys, time
 t0 = time.perf_counter()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxm.settings")
 import django
 django.setup()
-import cxm.staff.importers as staff
+from django.db.models import Max, Min
 from cxm.cli import main
-matching = {"seconds": 0.0, "store_days": 0}
-refresh = staff.refresh_matches
-def timed(*args):
-    t = time.perf_counter()
-    matched = refresh(*args)
-    matching["seconds"] += time.perf_counter() - t
-    matching["store_days"] += matched
-    return matched
-staff.refresh_matches = timed
+from cxm.org.models import Store
+from cxm.staff.matching import refresh_matches
+from cxm.staff.models import Consultation
 t1 = time.perf_counter()
 main(["import", sys.argv[1], sys.argv[2]])
 t2 = time.perf_counter()
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+matching = {"seconds": 0.0, "store_days": 0}
+if sys.argv[1] == "consultations":
+    days = Consultation.objects.aggregate(first=Min("day"), last=Max("day"))
+    stores = list(Store.objects.values_list("pk", flat=True))
+    matching["store_days"] = refresh_matches(stores, days["first"], days["last"])
+    matching["seconds"] = time.perf_counter() - t2
 print(json.dumps({"command": t2 - t0, "import": t2 - t1, "rss": rss, **matching}), file=sys.stderr)
 """
 
 
-def measure_import(db: str, kind: str, files: dict[str, Path], workdir: Path, run: int) -> dict:
+def measure_import(
+    db: str, kind: str, files: dict[str, Path], workdir: Path, run: int, chosen: Path | None = None
+) -> dict:
+    """The import's times; with `chosen`, the values it chose are written there afterwards."""
     env = prepared_database(db, kind, files, workdir, f"{db}-{kind}-import-{run}")
     done = subprocess.run(
         [sys.executable, "-c", CHILD, kind, str(files[kind])],
@@ -138,13 +144,41 @@ def measure_import(db: str, kind: str, files: dict[str, Path], workdir: Path, ru
         text=True,
         check=True,
     )
+    if chosen is not None:
+        write_chosen_values(env["CXM_DATABASE_URL"], chosen)
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def measure_baseline(db: str, kind: str, files: dict[str, Path], workdir: Path, run: int) -> float:
+# What a receipt import chose that the baseline cannot know without doing CXM's work: the
+# seller of each cashier (INN and printed name) and the category of each line's name.
+CHOSEN = {
+    "sellers": "SELECT DISTINCT operator_inn, operator, seller_id FROM sales_receipt",
+    "categories": "SELECT DISTINCT name, category_id FROM sales_receiptitem",
+}
+
+
+def write_chosen_values(url: str, path: Path) -> None:
+    """CHOSEN from the database an import filled (untimed), for the baseline's SAME_ROWS."""
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        found = {name: conn.execute(sql).fetchall() for name, sql in CHOSEN.items()}
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as pg:
+            found = {name: pg.execute(sql).fetchall() for name, sql in CHOSEN.items()}
+    path.write_text(json.dumps({name: [list(row) for row in rows] for name, rows in found.items()}))
+
+
+def measure_baseline(
+    db: str, kind: str, files: dict[str, Path], workdir: Path, run: int | str, chosen: Path | None
+) -> float:
     env = prepared_database(db, kind, files, workdir, f"{db}-{kind}-base-{run}")
+    same_rows = [str(chosen)] if chosen else []
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "bulk_baseline.py"), kind, str(files[kind])],
+        [sys.executable, str(ROOT / "bench" / "bulk_baseline.py"), kind, str(files[kind])]
+        + same_rows,
         env=env,
         capture_output=True,
         text=True,
@@ -171,8 +205,16 @@ def main() -> None:
         results: dict[str, dict] = {}
         for db in args.db:
             for kind in args.kinds:
-                imports = [measure_import(db, kind, files, workdir, r) for r in range(args.repeat)]
-                bases = [measure_baseline(db, kind, files, workdir, r) for r in range(args.repeat)]
+                # Receipts: the baseline writes the sellers and categories the import chose.
+                chosen = workdir / f"chosen-{db}.json" if kind == "receipts" else None
+                imports = [
+                    measure_import(db, kind, files, workdir, r, chosen if r == 0 else None)
+                    for r in range(args.repeat)
+                ]
+                bases = [
+                    measure_baseline(db, kind, files, workdir, r, chosen)
+                    for r in range(args.repeat)
+                ]
                 t_command = statistics.median(i["command"] for i in imports)
                 t_import = statistics.median(i["import"] for i in imports)
                 t_base = statistics.median(bases)
@@ -191,6 +233,14 @@ def main() -> None:
                     f"ratio {r['ratio_command']:.2f} (without start-up {r['ratio_import']:.2f})  "
                     f"peak RSS {r['peak_rss_mb']} MB"
                 )
+                if chosen is not None:
+                    # The baseline of earlier measurements: sellers and categories left empty.
+                    empty = [
+                        measure_baseline(db, kind, files, workdir, f"{r}-empty", None)
+                        for r in range(args.repeat)
+                    ]
+                    r["ratio_import_keys_empty"] = round(statistics.median(empty) / t_import, 3)
+                    line += f"  (keys left empty: {r['ratio_import_keys_empty']:.2f})"
                 if kind == "consultations":
                     per_day = [1000 * i["seconds"] / max(i["store_days"], 1) for i in imports]
                     r["matching_ms_per_store_day"] = round(statistics.median(per_day), 2)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
@@ -129,6 +130,12 @@ CONSULTATION_FIELDS = (
 )
 
 
+# A consultation is a short row: 5,000 a transaction, as visitor counts (2,000, the other
+# kinds' CXM_IMPORT_BATCH, spent a sixth of a PostgreSQL import on each batch's look-ups of
+# ids and repeats and its rollup sum).
+CONSULTATION_BATCH = 5000
+
+
 def import_consultations(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
@@ -153,7 +160,7 @@ def import_consultations(
             )
         result.accepted += len(fresh)
 
-    return run_in_batches("consultations", records, settings.CXM_IMPORT_BATCH, handle)
+    return run_in_batches("consultations", records, CONSULTATION_BATCH, handle)
 
 
 def _consultation(data: dict, code: str, directory: EventDirectory, now: datetime) -> _Consultation:
@@ -234,30 +241,22 @@ def _not_stored(
 
 
 def _stored_codes(model: type[Model], chain: Chain, codes: list[str]) -> set[str]:
-    """Which of these contract ids the chain holds in `model`, written out: the ORM's
-    `code__in` prepared each of a batch's thousands of ids on its own, and on PostgreSQL
-    sent them as as many literals (28 ms a batch, most of a fresh batch's look-ups), where
-    one array does (a few ms)."""
+    """Which of these contract ids the chain holds in `model`: the ids sent as one JSON
+    array, where the ORM's `code__in` prepared each of a batch's thousands on its own and
+    sent them as as many literals (28 ms a batch on PostgreSQL against 4 ms)."""
     if not codes:
         return set()
-    select = (
-        f"SELECT code FROM {connection.ops.quote_name(model._meta.db_table)} WHERE chain_id = %s"
-    )
-    found: set[str] = set()
+    table = connection.ops.quote_name(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        listed = "SELECT jsonb_array_elements_text(%s::jsonb)"
+    else:
+        listed = "SELECT value FROM json_each(%s)"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"{select} AND code = ANY(%s)", [chain.id, codes])
-            return {code for (code,) in cursor.fetchall()}
-        for start in range(0, len(codes), _CODES_PER_STATEMENT):  # SQLite's parameter limit
-            chunk = codes[start : start + _CODES_PER_STATEMENT]
-            cursor.execute(
-                f"{select} AND code IN ({', '.join(['%s'] * len(chunk))})", [chain.id, *chunk]
-            )
-            found.update(code for (code,) in cursor.fetchall())
-    return found
-
-
-_CODES_PER_STATEMENT = 5000
+        cursor.execute(
+            f"SELECT code FROM {table} WHERE chain_id = %s AND code IN ({listed})",
+            [chain.id, orjson.dumps(codes).decode()],
+        )
+        return {code for (code,) in cursor.fetchall()}
 
 
 def _drop_repeats(candidates: list[_Consultation], result: ImportResult) -> list[_Consultation]:
