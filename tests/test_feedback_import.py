@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from cxm.feedback import importers as feedback_importers
 from cxm.feedback.models import FeedbackSetup, Press, SurveyResponse
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
@@ -50,6 +51,15 @@ def test_presses_are_kept_once_and_bad_ones_named(chain):
     again = run_import("presses", chain, read_payload(records[:2]))
     assert (again.accepted, again.duplicates) == (0, 2)
     assert Press.objects.get(external_id="p2").seller.code == "MSK-1-S1"
+
+
+def test_a_resent_batch_is_found_however_many_statements_its_ids_take(chain, monkeypatch):
+    records = [press(n, f"2026-03-02T12:0{n}:00+03:00") for n in range(1, 6)]
+    assert run_import("presses", chain, read_payload(records)).accepted == 5
+    monkeypatch.setattr(feedback_importers, "_IDS_PER_STATEMENT", 2)
+    again = run_import("presses", chain, read_payload([*records, press(6)]))
+    assert (again.accepted, again.duplicates) == (1, 5)
+    assert Press.objects.count() == 6
 
 
 def test_repeat_presses_within_the_interval_count_nowhere(chain):
