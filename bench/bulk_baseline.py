@@ -4,7 +4,12 @@ CXM adds (validation, store, seller and duplicate lookups, categories, repeat pr
 rollups and the sales-failure matching). It decodes with orjson, as the import does: the
 comparison is of what each does with the decoded records.
 
-    CXM_DATABASE_URL=… python bench/bulk_baseline.py KIND FILE   (prints the seconds)
+The rows are the import's own: a receipt's seller and a line's category, which only CXM's
+seller matching and categories could find, are taken from SAME_ROWS — the values an import
+of the same file wrote (bench/import_receipts.py reads them, untimed) — so that the bulk load
+writes, and the database checks, the same foreign keys. Without it they are left empty.
+
+    CXM_DATABASE_URL=… python bench/bulk_baseline.py KIND FILE [SAME_ROWS]   (prints the seconds)
 """
 
 import os
@@ -14,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -24,6 +30,7 @@ Lookups = dict[str, dict]
 
 def receipt_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
     registers = lookups["registers"]
+    sellers, categories = lookups["receipt sellers"], lookups["categories"]
     for receipt_id, r in enumerate(records(path), start=1):
         store_id, tz = registers[r["kktRegId"].strip()]
         local = datetime.fromisoformat(r["dateTime"]).replace(tzinfo=tz)
@@ -33,7 +40,7 @@ def receipt_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
             (
                 receipt_id,
                 store_id,
-                None,
+                sellers.get((r.get("operatorInn", ""), r["operator"])),
                 r["fiscalDriveNumber"],
                 r["fiscalDocumentNumber"],
                 str(r["fiscalSign"]),
@@ -54,7 +61,15 @@ def receipt_rows(path: str, lookups: Lookups) -> Iterator[tuple[str, Row]]:
         for n, i in enumerate(r["items"]):
             yield (
                 "sales_receiptitem",
-                (receipt_id, n, i["name"], i["price"], Decimal(str(i["quantity"])), i["sum"], None),
+                (
+                    receipt_id,
+                    n,
+                    i["name"],
+                    i["price"],
+                    Decimal(str(i["quantity"])),
+                    i["sum"],
+                    categories.get(i["name"]),
+                ),
             )
 
 
@@ -164,8 +179,11 @@ def records(path: str) -> Iterator[dict]:
             yield orjson.loads(line)
 
 
-def lookups(execute: Callable[[str], list]) -> Lookups:
+def lookups(execute: Callable[[str], list], same_rows: str | None) -> Lookups:
+    chosen = orjson.loads(Path(same_rows).read_bytes()) if same_rows else {}
     return {
+        "receipt sellers": {(inn, name): pk for inn, name, pk in chosen.get("sellers", [])},
+        "categories": dict(chosen.get("categories", [])),
         "registers": {
             reg: (store, ZoneInfo(tz))
             for reg, store, tz in execute(
@@ -189,9 +207,9 @@ def sqlite_value(value):
     return value if value is None else str(value)
 
 
-def load_sqlite(kind: str, path: str, db: str) -> None:
+def load_sqlite(kind: str, path: str, db: str, same_rows: str | None) -> None:
     conn = sqlite3.connect(db)
-    found = lookups(lambda sql: conn.execute(sql).fetchall())
+    found = lookups(lambda sql: conn.execute(sql).fetchall(), same_rows)
     tables: dict[str, list] = {}
     for table, row in ROWS[kind](path, found):
         row = list(row)
@@ -204,11 +222,11 @@ def load_sqlite(kind: str, path: str, db: str) -> None:
             conn.executemany(f"INSERT INTO {table} ({COLUMNS[table]}) VALUES ({marks})", rows)
 
 
-def load_postgres(kind: str, path: str, url: str) -> None:
+def load_postgres(kind: str, path: str, url: str, same_rows: str | None) -> None:
     import psycopg
 
     with psycopg.connect(url) as conn:
-        found = lookups(lambda sql: conn.execute(sql).fetchall())
+        found = lookups(lambda sql: conn.execute(sql).fetchall(), same_rows)
         # Receipts first, then their lines, as the import writes them: one COPY a table.
         later: dict[str, list] = {}
         with conn.cursor() as cur:
@@ -227,15 +245,15 @@ def load_postgres(kind: str, path: str, url: str) -> None:
                         copy.write_row(row)
 
 
-def main(kind: str, path: str) -> None:
+def main(kind: str, path: str, same_rows: str | None = None) -> None:
     url = os.environ["CXM_DATABASE_URL"]
     started = time.perf_counter()
     if url.startswith("sqlite:///"):
-        load_sqlite(kind, path, url.removeprefix("sqlite:///"))
+        load_sqlite(kind, path, url.removeprefix("sqlite:///"), same_rows)
     else:
-        load_postgres(kind, path, url)
+        load_postgres(kind, path, url, same_rows)
     print(time.perf_counter() - started)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])
