@@ -19,6 +19,7 @@ started (Django's start-up included, about a second here: it loads the analysis 
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -131,7 +132,10 @@ print(json.dumps({"command": t2 - t0, "import": t2 - t1, "rss": rss, **matching}
 """
 
 
-def measure_import(db: str, kind: str, files: dict[str, Path], workdir: Path, run: int) -> dict:
+def measure_import(
+    db: str, kind: str, files: dict[str, Path], workdir: Path, run: int, chosen: Path | None = None
+) -> dict:
+    """The import's times; with `chosen`, the values it chose are written there afterwards."""
     env = prepared_database(db, kind, files, workdir, f"{db}-{kind}-import-{run}")
     done = subprocess.run(
         [sys.executable, "-c", CHILD, kind, str(files[kind])],
@@ -140,13 +144,41 @@ def measure_import(db: str, kind: str, files: dict[str, Path], workdir: Path, ru
         text=True,
         check=True,
     )
+    if chosen is not None:
+        write_chosen_values(env["CXM_DATABASE_URL"], chosen)
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
-def measure_baseline(db: str, kind: str, files: dict[str, Path], workdir: Path, run: int) -> float:
+# What a receipt import chose that the baseline cannot know without doing CXM's work: the
+# seller of each cashier (INN and printed name) and the category of each line's name.
+CHOSEN = {
+    "sellers": "SELECT DISTINCT operator_inn, operator, seller_id FROM sales_receipt",
+    "categories": "SELECT DISTINCT name, category_id FROM sales_receiptitem",
+}
+
+
+def write_chosen_values(url: str, path: Path) -> None:
+    """CHOSEN from the database an import filled (untimed), for the baseline's SAME_ROWS."""
+    if url.startswith("sqlite:///"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        found = {name: conn.execute(sql).fetchall() for name, sql in CHOSEN.items()}
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as pg:
+            found = {name: pg.execute(sql).fetchall() for name, sql in CHOSEN.items()}
+    path.write_text(json.dumps({name: [list(row) for row in rows] for name, rows in found.items()}))
+
+
+def measure_baseline(
+    db: str, kind: str, files: dict[str, Path], workdir: Path, run: int | str, chosen: Path | None
+) -> float:
     env = prepared_database(db, kind, files, workdir, f"{db}-{kind}-base-{run}")
+    same_rows = [str(chosen)] if chosen else []
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "bulk_baseline.py"), kind, str(files[kind])],
+        [sys.executable, str(ROOT / "bench" / "bulk_baseline.py"), kind, str(files[kind])]
+        + same_rows,
         env=env,
         capture_output=True,
         text=True,
@@ -173,8 +205,16 @@ def main() -> None:
         results: dict[str, dict] = {}
         for db in args.db:
             for kind in args.kinds:
-                imports = [measure_import(db, kind, files, workdir, r) for r in range(args.repeat)]
-                bases = [measure_baseline(db, kind, files, workdir, r) for r in range(args.repeat)]
+                # Receipts: the baseline writes the sellers and categories the import chose.
+                chosen = workdir / f"chosen-{db}.json" if kind == "receipts" else None
+                imports = [
+                    measure_import(db, kind, files, workdir, r, chosen if r == 0 else None)
+                    for r in range(args.repeat)
+                ]
+                bases = [
+                    measure_baseline(db, kind, files, workdir, r, chosen)
+                    for r in range(args.repeat)
+                ]
                 t_command = statistics.median(i["command"] for i in imports)
                 t_import = statistics.median(i["import"] for i in imports)
                 t_base = statistics.median(bases)
@@ -193,6 +233,14 @@ def main() -> None:
                     f"ratio {r['ratio_command']:.2f} (without start-up {r['ratio_import']:.2f})  "
                     f"peak RSS {r['peak_rss_mb']} MB"
                 )
+                if chosen is not None:
+                    # The baseline of earlier measurements: sellers and categories left empty.
+                    empty = [
+                        measure_baseline(db, kind, files, workdir, f"{r}-empty", None)
+                        for r in range(args.repeat)
+                    ]
+                    r["ratio_import_keys_empty"] = round(statistics.median(empty) / t_import, 3)
+                    line += f"  (keys left empty: {r['ratio_import_keys_empty']:.2f})"
                 if kind == "consultations":
                     per_day = [1000 * i["seconds"] / max(i["store_days"], 1) for i in imports]
                     r["matching_ms_per_store_day"] = round(statistics.median(per_day), 2)
