@@ -14,6 +14,7 @@ from cxm.imports.registry import run_import
 from cxm.incidents.demo import load_incidents
 from cxm.org.models import Chain, Membership, Role, Seller, Store
 from cxm.org.services import default_chain
+from cxm.rollups.read_time import sum_changed_days
 from cxm.speech.demo import load_speech
 from cxm.staff.demo import load_staff
 
@@ -47,6 +48,9 @@ def load_simulation(
     results.update(load_staff(chain, simulated, progress))
     results.update(load_speech(chain, simulated, progress))
     results.update(load_incidents(chain, simulated, progress))
+    # What the pages' first readers would sum, summed now: every page opens at once.
+    progress("summing the customer-voice and shift rollups…")
+    sum_changed_days()
     return chain, simulated, results
 
 

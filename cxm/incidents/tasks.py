@@ -75,18 +75,12 @@ DAYS_KEPT_READY = timedelta(days=62)
 
 
 def _sum_recent_rollups() -> dict[str, int]:
-    """Sum the rollups kept by their readers — the customer voice's, the shifts' — of the
-    recent store-days imports changed, here in the worker, so the first reader after a
-    night's imports does not pay for them (readers still sum whatever changed since, and
-    older days when they ask for them)."""
-    from cxm.rollups.shifts import refresh_shift_days
-    from cxm.rollups.voice import refresh_voice_days
+    """Sum the rollups kept by their readers of the recent store-days imports changed, here
+    in the worker, so the first reader after a night's imports does not pay for them
+    (readers still sum whatever changed since, and older days when they ask for them)."""
+    from cxm.rollups.read_time import sum_changed_days
 
-    first = timezone.localdate() - DAYS_KEPT_READY
-    return {
-        "voice_days_summed": refresh_voice_days(first=first),
-        "shift_days_summed": refresh_shift_days(first=first),
-    }
+    return sum_changed_days(first=timezone.localdate() - DAYS_KEPT_READY)
 
 
 @task()

@@ -5,9 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from cxm.org.models import Store
+from cxm.rollups.read_time import sum_changed_days
 from cxm.rollups.refresh import ROLLUP_TABLES, rebuild
-from cxm.rollups.shifts import refresh_shift_days
-from cxm.rollups.voice import refresh_voice_days
 
 
 class Command(BaseCommand):
@@ -32,10 +31,10 @@ class Command(BaseCommand):
             store_ids = list(found.values())
         with transaction.atomic():
             # The rows summed by their next reader: summed here before and after.
-            _sum_read_time_rollups(store_ids)
+            sum_changed_days(store_ids)
             before = _rows(store_ids) if check else None
             days = rebuild(store_ids)
-            _sum_read_time_rollups(store_ids)
+            sum_changed_days(store_ids)
             if check:
                 differing = len(before ^ _rows(store_ids))
                 transaction.set_rollback(True)
@@ -44,11 +43,6 @@ class Command(BaseCommand):
                     raise CommandError("the rollups differ from the facts")
                 return
         self.stdout.write(f"{days} store-days summed")
-
-
-def _sum_read_time_rollups(store_ids: list[int] | None) -> None:
-    refresh_voice_days(store_ids)
-    refresh_shift_days(store_ids)
 
 
 def _rows(store_ids: list[int] | None) -> set[tuple]:
