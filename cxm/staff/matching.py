@@ -5,6 +5,12 @@ of the sales and consultations of that day and of the next (a consultation at 23
 in a sale at 00:10, and its window may close at the next day's first consultation). The
 matching itself is the vectorised as-of join in cxm.metrics.consultations, over all stale
 store-days at once.
+
+The imports do not match (a consultation import writes the facts, their service rollup row
+and their version): refresh_matches runs as the data arrives in the worker's tick (the
+customer-voice upkeep matches the recent stale days first) and before every read of outcomes
+(failure lists, ranking, analysis, NPS conversions, the failure-spike rule), so a reader is
+right whether or not the worker has run.
 """
 
 from datetime import date, timedelta
