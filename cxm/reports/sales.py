@@ -51,7 +51,9 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
 def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, SalesFigures]:
     store_ids = flt.store_ids()
     seller_id = flt.seller_id()
-    fields = group_fields(by)
+    # The whole selection is summed from its days (exact: counts and sums), the rows the
+    # trend by day, week or month reads too: a dashboard's period total and trend share them.
+    fields = group_fields(by or "day")
     regroup = regrouper(by)
     # Traffic belongs to the store, not to a seller: seller figures have no conversion.
     visitors = None
