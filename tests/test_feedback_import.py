@@ -7,10 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from cxm.feedback import importers as feedback_importers
 from cxm.feedback.models import FeedbackSetup, Press, SurveyResponse
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
+from cxm.org.models import Chain, Region, Store
 from tests.factories import bearer, device_bearer, receipt
 
 
@@ -53,13 +53,17 @@ def test_presses_are_kept_once_and_bad_ones_named(chain):
     assert Press.objects.get(external_id="p2").seller.code == "MSK-1-S1"
 
 
-def test_a_resent_batch_is_found_however_many_statements_its_ids_take(chain, monkeypatch):
-    records = [press(n, f"2026-03-02T12:0{n}:00+03:00") for n in range(1, 6)]
-    assert run_import("presses", chain, read_payload(records)).accepted == 5
-    monkeypatch.setattr(feedback_importers, "_IDS_PER_STATEMENT", 2)
-    again = run_import("presses", chain, read_payload([*records, press(6)]))
-    assert (again.accepted, again.duplicates) == (1, 5)
-    assert Press.objects.count() == 6
+def test_an_id_that_another_chain_holds_is_no_duplicate(chain):
+    other = Chain.objects.create(code="other", name="Чужая сеть")
+    region = Region.objects.create(chain=other, name="Запад")
+    Store.objects.create(chain=other, region=region, code="OTH-1", name="Чужой магазин")
+    records = [press(n, f"2026-03-02T12:0{n}:00+03:00") for n in (1, 2)]
+    theirs = run_import("presses", other, read_payload([{**r, "store": "OTH-1"} for r in records]))
+    assert theirs.accepted == 2
+    ours = run_import("presses", chain, read_payload(records))
+    assert (ours.accepted, ours.duplicates) == (2, 0)
+    again = run_import("presses", chain, read_payload(records))
+    assert (again.accepted, again.duplicates) == (0, 2)
 
 
 def test_repeat_presses_within_the_interval_count_nowhere(chain):

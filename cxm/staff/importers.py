@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
-import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from cxm.imports import fields
-from cxm.imports.bulk import insert_rows, update_rows
+from cxm.imports.bulk import insert_rows, stored_keys, update_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
@@ -209,7 +208,7 @@ def _end_known(
     """A known consultation sent again with its end (the button's "ended" press, or a
     device that reports the end later) gets it; other known ones are duplicates. Returns
     the consultations not stored yet."""
-    known = _stored_codes(Consultation, chain, list(rows))
+    known = stored_keys(Consultation, "code", chain.pk, list(rows))
     stored = {  # usually none: no query for an empty list
         code: (pk, started_at, ended_at)
         for code, pk, started_at, ended_at in Consultation.objects.filter(
@@ -234,29 +233,10 @@ def _not_stored(
     model: type[Model], chain: Chain, rows: dict[str, T], result: ImportResult
 ) -> list[T]:
     """The rows whose id the chain does not hold yet; the others are duplicates."""
-    known = _stored_codes(model, chain, list(rows))
+    known = stored_keys(model, "code", chain.pk, list(rows))
     fresh = [row for code, row in rows.items() if code not in known]
     result.duplicates += len(rows) - len(fresh)
     return fresh
-
-
-def _stored_codes(model: type[Model], chain: Chain, codes: list[str]) -> set[str]:
-    """Which of these contract ids the chain holds in `model`: the ids sent as one JSON
-    array, where the ORM's `code__in` prepared each of a batch's thousands on its own and
-    sent them as as many literals (28 ms a batch on PostgreSQL against 7 ms)."""
-    if not codes:
-        return set()
-    table = connection.ops.quote_name(model._meta.db_table)
-    if connection.vendor == "postgresql":
-        listed = "SELECT jsonb_array_elements_text(%s::jsonb)"
-    else:
-        listed = "SELECT value FROM json_each(%s)"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT code FROM {table} WHERE chain_id = %s AND code IN ({listed})",
-            [chain.id, orjson.dumps(codes).decode()],
-        )
-        return {code for (code,) in cursor.fetchall()}
 
 
 def _drop_repeats(candidates: list[_Consultation], result: ImportResult) -> list[_Consultation]:
