@@ -41,13 +41,16 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def stored_keys(model: type[models.Model], column: str, chain_id: int, keys: list[str]) -> set[str]:
+def stored_keys(
+    model: type[models.Model], column: str, chain_id: int, keys: list[str]
+) -> dict[str, int]:
     """Which of `keys` — a contract's ids, held in `column` of `model` — the chain already
-    holds: the batch's ids sent as one JSON array, where the ORM's `__in` bound each of a
-    batch's thousands on its own and sent as many literals (22–30 ms a batch of 2,000 on
-    PostgreSQL against 7–8 ms). One parameter, whatever the batch: no SQLite limit to mind."""
+    holds, with each one's row id: the batch's ids sent as one JSON array, where the ORM's
+    `__in` bound each of a batch's thousands on its own and sent as many literals (22–30 ms
+    a batch of 2,000 on PostgreSQL against 7–8 ms). One parameter, whatever the batch: no
+    SQLite limit to mind."""
     if not keys:
-        return set()
+        return {}
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
         listed = "SELECT jsonb_array_elements_text(%s::jsonb)"
@@ -55,11 +58,11 @@ def stored_keys(model: type[models.Model], column: str, chain_id: int, keys: lis
         listed = "SELECT value FROM json_each(%s)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {quote(column)} FROM {quote(model._meta.db_table)}"
+            f"SELECT {quote(column)}, id FROM {quote(model._meta.db_table)}"
             f" WHERE chain_id = %s AND {quote(column)} IN ({listed})",
             [chain_id, orjson.dumps(keys).decode()],
         )
-        return {key for (key,) in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
 def insert_rows(

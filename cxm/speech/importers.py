@@ -29,7 +29,7 @@ from cxm.speech.analysis import analyse
 from cxm.speech.linking import LinkRun, link_stale
 from cxm.speech.models import Transcript
 from cxm.speech.rules import phrase_book
-from cxm.staff.importers import EventDirectory, consultation_of, past_moment
+from cxm.staff.importers import EventDirectory, past_moment
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 100_000  # characters: about ten hours of speech
@@ -45,6 +45,7 @@ def import_transcripts(
     days: dict[int, set] = defaultdict(set)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
+        directory.read_consultations(batch)
         parse = partial(_transcript, chain, directory=directory)
         fresh = _without_overlaps(new_rows(chain, Transcript, batch, parse, result), result)
         for row in fresh:
@@ -147,7 +148,7 @@ def _transcript(chain: Chain, data: dict, directory: EventDirectory) -> Transcri
         text=text,
         word_times=[start for _, start in words],
         turns=stored_turns,
-        consultation=consultation_of(chain, data),
+        consultation_id=directory.consultation_id(data),
     )
 
 

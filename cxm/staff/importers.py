@@ -50,6 +50,7 @@ class EventDirectory:
         self.default_store = default_store
         self._stores: dict[str, Store] | None = None
         self._sellers: dict[str, Seller] | None = None
+        self._consultations: dict[str, int] = {}
 
     def store(self, data: dict) -> Store:
         code = data.get("store")
@@ -77,6 +78,26 @@ class EventDirectory:
         if works_in is not None and seller.store_id != works_in.pk:
             raise RecordError("seller", f"seller {code!r} works in another store")
         return seller
+
+    def read_consultations(self, batch: list[Record]) -> None:
+        """Look up the consultations the batch's records name (checklists, transcripts), in
+        one statement: one a record made the checklists' import a statement a checklist."""
+        codes = {
+            str(record.data["consultation"])
+            for record in batch
+            if isinstance(record.data, dict) and record.data.get("consultation")
+        }
+        self._consultations = stored_keys(Consultation, "code", self.chain.pk, sorted(codes))
+
+    def consultation_id(self, data: dict) -> int | None:
+        """The id of the consultation the record names (read_consultations first)."""
+        code = fields.text(data, "consultation", required=False, max_length=100)
+        if not code:
+            return None
+        found = self._consultations.get(code)
+        if found is None:
+            raise RecordError("consultation", f"unknown consultation {code!r}")
+        return found
 
 
 def past_moment(data: dict, name: str, store: Store, now: datetime | None = None) -> datetime:
@@ -288,6 +309,7 @@ def import_checklists(
     templates = _Templates(chain)
 
     def handle(batch: list[Record], result: ImportResult) -> None:
+        directory.read_consultations(batch)
         rows = _parsed_by_id(
             batch, result, lambda data, code: _checklist(chain, data, code, directory, templates)
         )
@@ -367,7 +389,7 @@ def _checklist(
         template=template,
         evaluator=fields.text(data, "evaluator", required=False),
         source=source,
-        consultation=consultation_of(chain, data),
+        consultation_id=directory.consultation_id(data),
         earned=score.earned,
         possible=score.possible,
         critical_failed=score.critical_failed,
@@ -382,13 +404,3 @@ def _checklist(
         for s in score.items
     ]
     return checklist, rows
-
-
-def consultation_of(chain: Chain, data: dict) -> Consultation | None:
-    code = fields.text(data, "consultation", required=False, max_length=100)
-    if not code:
-        return None
-    consultation = Consultation.objects.filter(chain=chain, code=code).first()
-    if consultation is None:
-        raise RecordError("consultation", f"unknown consultation {code!r}")
-    return consultation
