@@ -376,3 +376,32 @@ def test_the_workers_tick_matches_the_recent_days_an_import_brought(chain):
         "lost": False,
     }
     assert MatchState.objects.filter(day=yesterday).exists()
+
+
+def test_a_day_matched_alone_and_with_the_whole_week_comes_out_alike(chain):
+    """Whether a store's tills name the seller is judged per store-day (the consultation's
+    day and the next), not over the span one matching call happens to read: MSK-1's receipt
+    names its seller on 2 March, none of 9 March's does, so the consultation of 9 March is
+    converted by the store's unnamed sale — matched alone, as a reader after its import
+    does, or with the whole week, as after a rebuild (over the span it failed then)."""
+    sales = [
+        receipt(1, when="2026-03-02T12:30:00"),
+        receipt(2, when="2026-03-09T10:05:00", operator=""),
+    ]
+    assert not run_import("receipts", chain, read_payload(sales)).rejected
+    consultations = [
+        {"id": "c2", "store": "MSK-1", "seller": "MSK-1-S1", "started_at": "2026-03-02T12:00:00"},
+        {"id": "c9", "store": "MSK-1", "seller": "MSK-1-S1", "started_at": "2026-03-09T10:00:00"},
+    ]
+    assert not run_import("consultations", chain, read_payload(consultations)).rejected
+    store = [Store.objects.get(code="MSK-1").pk]
+
+    def matched(first: date, last: date) -> dict:
+        MatchState.objects.all().delete()
+        Consultation.objects.update(converted=None, receipt=None)
+        refresh_matches(store, first, last)
+        return dict(Consultation.objects.values_list("code", "converted"))
+
+    alone = matched(date(2026, 3, 9), date(2026, 3, 9))
+    assert alone["c9"] is True
+    assert matched(date(2026, 3, 2), date(2026, 3, 9)) == {"c2": True, "c9": True}

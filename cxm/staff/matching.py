@@ -85,13 +85,16 @@ def _match(stale: set[tuple[int, date]]) -> None:
     if targets.empty:
         return
     sellers = set(targets["seller"].tolist())
-    start, end = targets["started_at"].min(), targets["started_at"].max() + sale_limit()
-    # Every consultation of these sellers in the span: each target's next start is known.
+    # From a window before the first target: the consultations that may claim the same
+    # receipts first (matched on the store); to a window after the last: each target's next
+    # start is known.
+    start = targets["started_at"].min() - sale_limit()
+    end = targets["started_at"].max() + sale_limit()
     consultations = pd.DataFrame.from_records(
         Consultation.objects.filter(
             seller_id__in=sellers, started_at__gte=start, started_at__lte=end
-        ).values_list("pk", "seller_id", "store_id", "started_at"),
-        columns=["id", "seller", "store", "started_at"],
+        ).values_list("pk", "seller_id", "store_id", "day", "started_at"),
+        columns=["id", "seller", "store", "day", "started_at"],
     )
     sales = pd.DataFrame.from_records(
         Receipt.objects.filter(
@@ -105,12 +108,34 @@ def _match(stale: set[tuple[int, date]]) -> None:
     limit = pd.Timedelta(sale_limit())
     attributed = sales[sales["seller"].notna()]
     by_seller = match_consultations(consultations, attributed.astype({"seller": "int64"}), limit)
-    # Stores whose receipts in the span carry no seller at all are matched on the store.
-    blind = ~consultations["store"].isin(set(attributed["store"])).to_numpy()
+    # A store whose sale receipts of the consultation's day and the next (the days its sale
+    # may fall on) carry no seller at all is matched on the store. Judged per store-day, not
+    # over the span read: a day matched alone and matched with the whole year come out alike.
+    keys = list(zip(consultations["store"], consultations["day"], strict=True))
+    around = {(store, day + timedelta(days=n)) for store, day in keys for n in (0, 1)}
+    named = _days_with_sellers(around)
+    blind = pd.Series(
+        [(s, d) not in named and (s, d + timedelta(days=1)) not in named for s, d in keys],
+        dtype=bool,
+    )
     if blind.any():
         by_store = match_consultations_by_store(consultations, sales[sales["seller"].isna()], limit)
-        by_seller[blind] = by_store[blind]
+        by_seller = by_store.where(blind, by_seller, axis=0)
     _save(by_seller[by_seller["id"].isin(set(targets["id"].tolist()))])
+
+
+def _days_with_sellers(keys: set[tuple[int, date]]) -> set[tuple[int, date]]:
+    """Which of these (store, day) have a sale receipt that names its seller."""
+    if not keys:
+        return set()
+    receipts = Receipt.objects.filter(
+        store_id__in={s for s, _ in keys},
+        day__in={d for _, d in keys},
+        seller__isnull=False,
+        operation_type=OperationType.SALE,
+    )
+    found = receipts.values_list("store_id", "day").distinct().order_by()
+    return set(found) & keys
 
 
 def _save(matched: pd.DataFrame) -> None:
