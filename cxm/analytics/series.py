@@ -25,7 +25,7 @@ from cxm.org.models import Seller
 from cxm.reports.filters import FilterError, ReportFilter
 from cxm.reports.sales import PAIRS, figures_row, group_fields, sales_figures
 from cxm.rollups import sources
-from cxm.staff.matching import refresh_matches
+from cxm.staff.matching import matched
 from cxm.staff.reports import sellers_report
 
 # (unit, bucket): a store by day, week or month, or a seller by month.
@@ -139,7 +139,7 @@ def _service(flt: ReportFilter, grain: str, figures: tuple[str, ...]) -> pd.Data
     memo_key = ("analytics service", source.name, grain, figures)
     if memo_key not in flt.memo:
         if figures == STAFF_FIGURES:
-            refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)
+            matched(flt)
         fields = [group_fields(grain)[0], "store_id", "day"]
         rows = source.service(flt.store_ids(), flt.period, flt.seller_id(), fields, figures)
         flt.memo[memo_key] = _read(rows, GRAINS[grain][1]).reindex(columns=[*fields, *figures])

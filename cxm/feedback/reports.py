@@ -320,9 +320,9 @@ def csi_report(flt: ReportFilter) -> dict[str, Any]:
 def voice_days_summed(flt: ReportFilter) -> None:
     """The filter's stores' customer-voice rollups brought up to date: once a filter (a page
     reads the segments and the CSI)."""
-    if "voice days summed" not in flt.memo:
-        refresh_voice_days(flt.store_ids(), flt.period.start)
-        flt.memo["voice days summed"] = True
+    flt.remembered(
+        ("voice days summed",), lambda: refresh_voice_days(flt.store_ids(), flt.period.start)
+    )
 
 
 def _rolled_factor_sums(flt: ReportFilter) -> dict[str, FactorSums]:

@@ -22,7 +22,7 @@ from cxm.reports.filters import ReportFilter
 from cxm.reports.service import service_figures
 from cxm.rollups import sources
 from cxm.rollups.models import SegmentDay
-from cxm.staff.matching import refresh_matches
+from cxm.staff.matching import matched
 
 CUTS = ("value", "category", "depth")
 _SUMMED = ("receipts", "revenue", *TALLIES)
@@ -33,8 +33,7 @@ _PRESSES = ("positive_presses", "negative_presses")
 def segments_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     if by is not None:
         raise ValueError("segments come in three fixed cuts (value, category, depth), not by group")
-    store_ids, period = flt.store_ids(), flt.period
-    refresh_matches(store_ids, period.start, period.end)  # conversions as of now
+    matched(flt)  # conversions as of now
     from_facts = sources.current() is sources.RAW_FACTS or flt.seller_id() is not None
     sums = _from_facts(flt) if from_facts else _from_rollup(flt)
     service = service_figures(flt, None, (*_OUTCOMES, *_PRESSES)).get((), {})
@@ -48,8 +47,8 @@ def segments_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     ]
     return {
         "report": "segments",
-        "from": period.start.isoformat(),
-        "to": period.end.isoformat(),
+        "from": flt.period.start.isoformat(),
+        "to": flt.period.end.isoformat(),
         "min_n": min_n,
         # Counted presses, and those that follow a sale receipt (the others are in no segment).
         "presses": sum(service.get(name, 0) for name in _PRESSES),

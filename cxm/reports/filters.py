@@ -130,3 +130,10 @@ class ReportFilter:
         """Figures already summed for this filter: a page asks for some of them twice (the
         KPI cards and the decomposition both want the period's and the base's totals)."""
         return {}
+
+    def remembered(self, key: tuple, read: Callable[[], Any]) -> Any:
+        """`read()`'s answer for this filter, its period included (`memo`), read the first
+        time it is asked for."""
+        if key not in self.memo:
+            self.memo[key] = read()
+        return self.memo[key]

@@ -43,9 +43,7 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
         raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPINGS)}")
     source = sources.current()
     key = ("sales_figures", source.name, by)
-    if key not in flt.memo:
-        flt.memo[key] = _sales_figures(flt, by, source)
-    return dict(flt.memo[key])
+    return dict(flt.remembered(key, lambda: _sales_figures(flt, by, source)))
 
 
 def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, SalesFigures]:
@@ -84,11 +82,12 @@ def _sales_and_traffic(flt: ReportFilter, fields: list[str], source) -> tuple[li
     """The source's sales and traffic rows of every seller, by `fields`: read once a filter
     (a store's page wants its traffic by store for the seller decomposition and its figures by
     store for the table)."""
-    key = ("sales_and_traffic", source.name, tuple(fields))
-    if key not in flt.memo:
+
+    def read() -> tuple[list, list]:
         rows, counted = source.sales_and_traffic(flt.store_ids(), flt.period, fields)
-        flt.memo[key] = (list(rows), list(counted))
-    return flt.memo[key]
+        return list(rows), list(counted)
+
+    return flt.remembered(("sales_and_traffic", source.name, tuple(fields)), read)
 
 
 def _listed_keys(flt: ReportFilter, by: str | None, seller_id: int | None) -> set[tuple]:

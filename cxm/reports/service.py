@@ -20,13 +20,15 @@ def service_figures(
     key (`()` for the whole selection); only groups with a service fact. Read once per
     filter."""
     source = sources.current()
-    key = ("service_figures", source.name, by, tuple(figures))
-    if key not in flt.memo:
+
+    def read() -> dict[tuple, dict[str, Any]]:
         rows = source.service(
             flt.store_ids(), flt.period, flt.seller_id(), group_fields(by), figures
         )
-        flt.memo[key] = regrouped(rows, by, figures)
-    return {group: dict(values) for group, values in flt.memo[key].items()}
+        return regrouped(rows, by, figures)
+
+    summed = flt.remembered(("service_figures", source.name, by, tuple(figures)), read)
+    return {group: dict(values) for group, values in summed.items()}
 
 
 def regrouped(rows, by: str | None, figures: Sequence[str]) -> dict[tuple, dict[str, Any]]:

@@ -233,7 +233,7 @@ def _end_known(
     stored = {  # usually none: no query for an empty list
         code: (pk, started_at, ended_at)
         for code, pk, started_at, ended_at in Consultation.objects.filter(
-            chain=chain, code__in=known
+            pk__in=list(known.values())
         ).values_list("code", "pk", "started_at", "ended_at")
     }
     ended = []

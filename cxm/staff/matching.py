@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from cxm.imports.bulk import update_rows
 from cxm.metrics.consultations import match_consultations, match_consultations_by_store
+from cxm.reports.filters import ReportFilter
 from cxm.rollups import versions
 from cxm.rollups.refresh import SERVICE, refresh_store_days
 from cxm.rollups.versions import stale_store_days
@@ -52,6 +53,14 @@ def refresh_matches(store_ids: list[int], first: date, last: date) -> int:
             MatchState(store_id=s, day=d, fingerprint=fingerprints[(s, d)]) for s, d in stale
         )
     return len(stale)
+
+
+def matched(flt: ReportFilter) -> None:
+    """The filter's stale store-days matched before its outcomes are read: once a filter
+    (a page reads the ranking, the failures and the typical errors)."""
+    flt.remembered(
+        ("matched",), lambda: refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)
+    )
 
 
 def _stale(store_ids: list[int], first: date, last: date) -> dict[tuple[int, date], str]:

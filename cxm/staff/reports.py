@@ -24,7 +24,7 @@ from cxm.reports.sales import (
 from cxm.reports.service import service_figures
 from cxm.rollups import sources
 from cxm.staff.kpi import kpi_choice
-from cxm.staff.matching import refresh_matches
+from cxm.staff.matching import matched
 from cxm.staff.models import Checklist, ChecklistAnswer, Consultation
 
 STAFF_GROUPINGS = ("seller", "store", "region", "day", "week", "month", *PAIRS)
@@ -48,7 +48,7 @@ def _period(flt: ReportFilter) -> dict[str, str]:
 def consultations_in(flt: ReportFilter) -> QuerySet[Consultation]:
     """The filter's consultations, matched to receipts first where their data changed."""
     store_ids = flt.store_ids()
-    refresh_matches(store_ids, flt.period.start, flt.period.end)
+    matched(flt)
     rows = Consultation.objects.filter(
         store_id__in=store_ids, day__gte=flt.period.start, day__lte=flt.period.end
     )
@@ -67,7 +67,7 @@ def sellers_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any]:
     by = by or "seller"
     _check_grouping(by)
     # Consultations matched to receipts (and their rollup summed again) before reading it.
-    refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)
+    matched(flt)
     service = service_figures(flt, by, RANKING_FIGURES)
     activity = {
         key: (row["consultations"], row["converted_consultations"], row["failed_consultations"])
@@ -217,7 +217,7 @@ def compliance_report(flt: ReportFilter, by: str | None = None) -> dict[str, Any
         for key, (value, n) in sorted(_compliance_by(flt, by).items(), key=lambda kv: str(kv[0][0]))
     ]
     answers = ChecklistAnswer.objects.filter(checklist__in=checklists_in(flt), possible__gt=0)
-    refresh_matches(flt.store_ids(), flt.period.start, flt.period.end)  # the typical errors'
+    matched(flt)  # the typical errors' outcomes
     per_item = (
         answers.values(code=F("item__code"), factor=F("item__factor"))
         .annotate(
