@@ -6,12 +6,18 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from cxm.feedback.models import FeedbackSetup, Press, SurveyResponse
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
 from cxm.org.models import Chain, Region, Store
+from cxm.rollups.models import ServiceDay
+from cxm.rollups.refresh import rebuild
 from tests.factories import bearer, device_bearer, receipt
+from tests.test_feedback_hotpath import _service_rows
 
 
 def press(n: int, at: str = "2026-03-02T12:00:00+03:00", **extra) -> dict:
@@ -79,6 +85,33 @@ def test_repeat_presses_within_the_interval_count_nowhere(chain):
         "presses", chain, read_payload([press(50, "2026-03-02T11:59:57+03:00", terminal="till-1")])
     )
     assert late.accepted == 1 and Press.objects.get(external_id="p50").repeat
+
+
+def test_a_partly_re_sent_batch_keeps_its_new_presses_and_counts_each_press_once(chain):
+    FeedbackSetup.objects.create(chain=chain, press_repeat_seconds=5)
+    first = [press(n, f"2026-03-02T12:0{n}:00+03:00", terminal="till-1") for n in (1, 2, 3)]
+    with CaptureQueriesContext(connection) as queries:
+        assert run_import("presses", chain, read_payload(first)).accepted == 3
+    # New presses are written without asking which of their ids are stored.
+    assert not [q for q in queries if q["sql"].startswith('SELECT "external_id"')]
+    # p3 and p1 again; p4 three seconds after the stored p3 (a repeat); p5 counted.
+    second = [
+        first[2],
+        press(4, "2026-03-02T12:03:03+03:00", terminal="till-1"),
+        press(5, "2026-03-02T12:05:00+03:00", terminal="till-1"),
+        first[0],
+    ]
+    again = run_import("presses", chain, read_payload(second))
+    assert (again.accepted, again.duplicates, again.rejected) == (2, 2, [])
+    assert Press.objects.count() == 5
+    assert [p.external_id for p in Press.objects.filter(repeat=True)] == ["p4"]
+    added = _service_rows()
+    rebuild()
+    assert _service_rows() == added
+    assert ServiceDay.objects.aggregate(Sum("positive_presses"), Sum("repeat_presses")) == {
+        "positive_presses__sum": 4,
+        "repeat_presses__sum": 1,
+    }
 
 
 def test_survey_answers_are_checked_field_by_field(chain):

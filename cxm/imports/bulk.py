@@ -77,7 +77,12 @@ def insert_rows(
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The driver's own COPY, its errors worded as Django's (IntegrityError and so on),
+            # as every other statement's are.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in prepared:
                     copy.write_row(row)
         else:

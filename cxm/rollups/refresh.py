@@ -518,7 +518,8 @@ def add_to_service_days(presses: Iterable[tuple[int, int | None, date, str]]) ->
     if not rows:
         return 0
     store_days = {(store, day) for store, _, day in rows}
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint in the caller's transaction: a failure here fails the caller's write too.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         lock_stores(cursor, sorted({store for store, _ in store_days}))
         _upsert_sums(cursor, ServiceDay, ("store_id", "seller_id", "day"), _ADDED_COLUMNS, rows)
         versions.mark_written(store_days, [versions.FEEDBACK])
