@@ -100,6 +100,12 @@ def _arguments() -> argparse.Namespace:
         action="store_true",
         help="measure on the database a --build-only run left (each run imports one more day)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="REQUEST",
+        help="time only these requests (names as printed: 'chain page', 'store figures', …)",
+    )
     parser.add_argument("--one-scale", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -555,7 +561,7 @@ def _dashboards(args, user, last: date, days: int) -> dict:
     for period_name, (start, end) in periods.items():
         period = f"from={start}&to={end}"
         for name, (path, over_history) in _endpoints("S001").items():
-            if period_name == "history" and not over_history:
+            if period_name == "history" and not over_history or not _asked(args, name):
                 continue
             url = path.format(period=period)
             client.get(url)  # warm: the session, the user, the plan cache
@@ -568,10 +574,16 @@ def _dashboards(args, user, last: date, days: int) -> dict:
             timings[f"{name}, {period_name}"] = summary
             _log(f"{name}, {period_name}: {summary}")
         for name, store in _FIGURES:
+            if not _asked(args, name):
+                continue
             fast, slow = _figure_timings(args, user, start, end, name, store)
             timings[f"{name}, {period_name}"] = _summary(fast, slow, True)
             _log(f"{name}, {period_name}: {timings[f'{name}, {period_name}']}")
     return {"dashboards": timings, "identical": identical, "floor": _floor(client, args)}
+
+
+def _asked(args, name: str) -> bool:
+    return not args.only or name in args.only
 
 
 # The figures timed alone, without the request around them: a page's or the API's.

@@ -1,6 +1,7 @@
 """The dashboard's filter bar: the query string parsed once into a ReportFilter plus the page's
 own choices (chart grain, comparison base, table order), and back into shareable links."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ from cxm.metrics.periods import PRESETS, Period, preset, previous_period, same_p
 from cxm.org.models import Store
 from cxm.org.scope import Scope, visible_sellers
 from cxm.reports.filters import FilterError, ReportFilter
+from cxm.reports.sales import knows_sellers
 
 DEFAULT_PRESET = "last_30_days"
 GRAINS = ("day", "week", "month")
@@ -50,6 +52,15 @@ class DashboardQuery:
         """This page's query string with some parameters changed (None drops one)."""
         params = {**self.params, **changes}
         return "?" + urlencode({k: v for k, v in params.items() if v})
+
+    def links(self, name: str, **changes: str | None) -> Callable[[str], str]:
+        """`link(**changes, name=value)` for many values: the rest of the query string is
+        encoded once (a chain's tables link each of their 200 stores)."""
+        params = {**self.params, **changes, name: name}
+        pairs = [None if k == name else urlencode({k: v}) for k, v in params.items() if v]
+        return lambda value: (
+            "?" + "&".join(urlencode({name: value}) if pair is None else pair for pair in pairs)
+        )
 
 
 def parse_query(params: QueryDict, scope: Scope, today: date) -> DashboardQuery:
@@ -123,12 +134,15 @@ def scope_choices(query: DashboardQuery) -> dict[str, list[dict[str, str]]]:
     narrowed = [s["pk"] for s in selected]
     # The filter's own selection: no query more.
     flt.knows_stores((s["pk"], s["code"], s["region_name"]) for s in selected)
-    sellers = (
+    sellers = list(
         visible_sellers(flt.scope)
         .filter(store_id__in=narrowed)
         .order_by("code")
-        .values("code", "name", store_code=F("store__code"))
+        .values("code", "name", "active", store_code=F("store__code"))
     )
+    if narrowed and flt.scope.seller_id is None:
+        # Every seller of the selected stores: the seller figures ask no query more.
+        knows_sellers(flt, ((s["code"], s["store_code"], s["active"]) for s in sellers))
     return {
         "periods": list(PRESETS),
         "regions": regions,

@@ -15,14 +15,15 @@ def dashboard_data(query: DashboardQuery) -> dict[str, Any]:
     flt = query.filter
     choices = scope_choices(query)
     names = {s["code"]: s["name"] for s in choices["stores"] + choices["sellers"]}
-    kpi = build_report("kpi", flt)
     # Seller level: a store or a seller is chosen, or the (narrowed) scope is one store.
     one_seller = flt.seller_id() is not None
     by_seller = bool(flt.store or one_seller or len(choices["stores"]) == 1)
     breakdown = "seller" if by_seller else "store"
+    # Broken down first: the period's and the base's totals are then their stores' sums.
     decomposition = build_report("decomposition", flt, by=breakdown, base=query.base)
     # A seller's traffic is their store's, which only the by-seller decomposition applies.
     totals = decomposition if one_seller else build_report("decomposition", flt, base=query.base)
+    kpi = build_report("kpi", flt)
     total = next(iter(totals["rows"]), None)
     return {
         "page": "dashboard",
@@ -81,17 +82,12 @@ def _named(
     sort: bool = True,
 ) -> list[dict[str, Any]]:
     """Rows with the store's or seller's name and the link that drills down to it."""
+    drill = query.links("store", seller=None) if by == "store" else query.links("seller")
     named = []
     for row in rows:
         code = row[by]
-        drill = {"store": code, "seller": None} if by == "store" else {"seller": code}
-        named.append(
-            {
-                **row,
-                "name": names.get(code, code or ""),
-                "drill": query.link(**drill) if code else None,
-            }
-        )
+        link = drill(code) if code else None
+        named.append({**row, "name": names.get(code, code or ""), "drill": link})
     return _sorted(named, query.sort) if sort else named
 
 

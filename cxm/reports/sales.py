@@ -3,7 +3,7 @@ API, `cxm report kpi` and the simulator-truth tests. The sums come from the curr
 source (cxm.rollups.sources): the rollups, or the raw facts they are checked against."""
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -42,17 +42,22 @@ def sales_figures(flt: ReportFilter, by: str | None) -> dict[tuple, SalesFigures
     if by is not None and by not in GROUPINGS:
         raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPINGS)}")
     source = sources.current()
-    key = ("sales_figures", source.name, by)
-    return dict(flt.remembered(key, lambda: _sales_figures(flt, by, source)))
+    return dict(flt.remembered(_key(source, by), lambda: _sales_figures(flt, by, source)))
+
+
+def _key(source, by: str | None) -> tuple:
+    return ("sales_figures", source.name, by)
 
 
 def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, SalesFigures]:
+    by_store = flt.memo.get(_key(source, "store")) if by is None else None
+    if by_store:
+        # The whole is the sum of its stores where they are summed already (a dashboard's
+        # base period, read by store for the decomposition): no statement more.
+        return {(): _sum(by_store.values())}
     store_ids = flt.store_ids()
     seller_id = flt.seller_id()
-    # The whole selection is summed from its days (exact: counts and sums), the rows the
-    # trend by day, week or month reads too: a dashboard's period total and trend share them.
-    fields = group_fields(by or "day")
-    regroup = regrouper(by)
+    fields, regroup = _read_by(flt, by)
     # Traffic belongs to the store, not to a seller: seller figures have no conversion.
     visitors = None
     if "seller" not in parts_of(by) and seller_id is None:
@@ -76,6 +81,29 @@ def _sales_figures(flt: ReportFilter, by: str | None, source) -> dict[tuple, Sal
         )
         for key in keys
     }
+
+
+def _sum(figures: Iterable[SalesFigures]) -> SalesFigures:
+    """The figures of several groups together (exact: counts and sums); no traffic if
+    none of them has one (a seller's)."""
+    revenue, receipts, units, traffic = 0, 0, ZERO, None
+    for f in figures:
+        revenue, receipts, units = revenue + f.revenue, receipts + f.receipts, units + f.units
+        if f.traffic is not None:
+            traffic = (traffic or 0) + f.traffic
+    return SalesFigures(revenue=revenue, receipts=receipts, units=units, traffic=traffic)
+
+
+def _read_by(flt: ReportFilter, by: str | None) -> tuple[list[str], Callable[[dict], tuple]]:
+    """The fields a grouping's rows are read by, and each row's group key. The whole
+    selection is summed from its days (exact: counts and sums), the rows the trend by day,
+    week or month reads too: a dashboard's period total and trend share them. So is a
+    one-store selection's only store (a store's page would read its period and its base
+    again by store for the table and the seller decomposition's traffic)."""
+    if by == "store" and len(flt.store_ids()) == 1:
+        code = flt.store or flt.selected_stores()[0][1]
+        return group_fields("day"), lambda row: (code,)
+    return group_fields(by or "day"), regrouper(by)
 
 
 def _sales_and_traffic(flt: ReportFilter, fields: list[str], source) -> tuple[list, list]:
@@ -127,11 +155,18 @@ def sellers_of(flt: ReportFilter) -> dict[str, tuple[str, bool]]:
     )
 
 
+def knows_sellers(flt: ReportFilter, sellers: Iterable[tuple[str, str, bool]]) -> None:
+    """Every seller of the filter's stores as (code, store code, active), read by its caller
+    with more (the filter bar's list): `sellers_of()` then sends no query of its own."""
+    flt.lookups.setdefault(("sellers",), {code: (store, active) for code, store, active in sellers})
+
+
 def traffic_by_store(flt: ReportFilter) -> dict[str, int]:
     """Visitors per store code over the period, whichever seller the filter names: a
     seller's traffic is their store's."""
-    _, counted = _sales_and_traffic(flt, group_fields("store"), sources.current())
-    return {key[0]: visitors for key, visitors in _visitors(counted, regrouper("store")).items()}
+    fields, regroup = _read_by(flt, "store")
+    _, counted = _sales_and_traffic(flt, fields, sources.current())
+    return {key[0]: visitors for key, visitors in _visitors(counted, regroup).items()}
 
 
 def _visitors(rows, regroup) -> dict[tuple, int]:
