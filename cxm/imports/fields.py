@@ -6,16 +6,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxm.imports.records import RecordError
 
+# The readers run for every field of every record (a traffic import of 100,000 intervals
+# calls `integer` and `moment` 400,000 times): the usual value — a string for text, a JSON
+# whole number for a count — is tested first, by its exact type, and skips the other kinds'
+# tests. What each reader accepts and how it words a refusal is the same either way.
+
 
 def text(data: dict, name: str, *, required: bool = True, max_length: int = 200) -> str:
     value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if type(value) is not str:
+        if value is not None and (not isinstance(value, str | int) or isinstance(value, bool)):
+            raise RecordError(name, f"must be text, got {type(value).__name__}")
+        value = "" if value is None else str(value)
+    value = value.strip()
+    if not value:
         if required:
             raise RecordError(name, "is required")
         return ""
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise RecordError(name, f"must be text, got {type(value).__name__}")
-    value = str(value).strip()
     if len(value) > max_length:
         raise RecordError(name, f"is longer than {max_length} characters")
     return value
@@ -25,16 +32,19 @@ def integer(
     data: dict, name: str, *, minimum: int | None = None, default: int | None = None
 ) -> int:
     value = data.get(name)
-    if value is None or value == "":
+    if type(value) is int:  # not a bool, whose type is bool
+        number = value
+    elif value is None or value == "":
         if default is None:
             raise RecordError(name, "is required")
         return default
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+    elif isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise RecordError(name, f"must be a whole number, got {value!r}")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise RecordError(name, f"must be a whole number, got {value!r}") from None
+    else:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise RecordError(name, f"must be a whole number, got {value!r}") from None
     if minimum is not None and number < minimum:
         raise RecordError(name, f"must be at least {minimum}, got {number}")
     return number
