@@ -13,6 +13,7 @@ from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
 from cxm.org.models import Store
 from cxm.rollups.refresh import refresh_store_days
+from cxm.rollups.visitors import sum_visitor_counts
 from tests.factories import bearer
 
 WEEK = "from=2026-03-02&to=2026-03-08"
@@ -22,29 +23,31 @@ WEEK = "from=2026-03-02&to=2026-03-08"
 # (ids, codes, regions) and a store's sellers come with the filter bar's lists; the period's
 # total is summed from the days its trend reads, or from its stores' figures where they are
 # read already (a chain page's base period, an API report by store); a one-store selection's
-# figures by store are its days' (the store page's traffic for its sellers).
+# figures by store are its days' (the store page's traffic for its sellers). Visitor
+# figures first look up the traffic backlog of their stores, once a request
+# (cxm.rollups.visitors): one query, whatever the periods a page reads.
 PAGES = {
-    "chain dashboard": (f"/?{WEEK}&format=json", 12),
-    "chain dashboard page": (f"/?{WEEK}", 13),
-    "store dashboard": (f"/?{WEEK}&store=MSK-1&format=json", 13),
-    "seller dashboard": (f"/?{WEEK}&store=MSK-1&seller=MSK-1-S1&format=json", 18),
-    "monthly trend": (f"/?{WEEK}&grain=month&format=json", 12),
+    "chain dashboard": (f"/?{WEEK}&format=json", 13),
+    "chain dashboard page": (f"/?{WEEK}", 14),
+    "store dashboard": (f"/?{WEEK}&store=MSK-1&format=json", 14),
+    "seller dashboard": (f"/?{WEEK}&store=MSK-1&seller=MSK-1-S1&format=json", 19),
+    "monthly trend": (f"/?{WEEK}&grain=month&format=json", 13),
     # Twelve whole months: the heat map reads the month rollup instead of the store-hours.
     # (One query fewer than a week's: a year's previous period is the same period last year.)
-    "chain dashboard over a year": ("/?from=2025-03-01&to=2026-02-28&format=json", 11),
-    # The sellers' shift traffic: which store-days changed (none here: the first request
-    # summed them), then the shift rollup.
-    "seller ranking": (f"/staff/sellers/?{WEEK}&format=json", 13),
+    "chain dashboard over a year": ("/?from=2025-03-01&to=2026-02-28&format=json", 12),
+    # The sellers' shift traffic: the traffic backlog, which store-days changed (none here:
+    # the first request summed them), then the shift rollup.
+    "seller ranking": (f"/staff/sellers/?{WEEK}&format=json", 14),
 }
 API = {
-    "kpi": (f"/api/v1/reports/kpi?{WEEK}", 8),
-    "kpi by store": (f"/api/v1/reports/kpi?{WEEK}&by=store", 9),
-    "kpi by seller": (f"/api/v1/reports/kpi?{WEEK}&by=seller", 10),
-    "kpi of a store by day": (f"/api/v1/reports/kpi?{WEEK}&store=MSK-1&by=day", 8),
-    "heatmap": (f"/api/v1/reports/heatmap?{WEEK}", 5),
-    "decomposition by store": (f"/api/v1/reports/decomposition?{WEEK}&by=store", 8),
-    "nps by store": (f"/api/v1/reports/nps?{WEEK}&by=store", 18),
-    "sellers": (f"/api/v1/reports/sellers?{WEEK}", 11),
+    "kpi": (f"/api/v1/reports/kpi?{WEEK}", 9),
+    "kpi by store": (f"/api/v1/reports/kpi?{WEEK}&by=store", 10),
+    "kpi by seller": (f"/api/v1/reports/kpi?{WEEK}&by=seller", 11),
+    "kpi of a store by day": (f"/api/v1/reports/kpi?{WEEK}&store=MSK-1&by=day", 9),
+    "heatmap": (f"/api/v1/reports/heatmap?{WEEK}", 6),
+    "decomposition by store": (f"/api/v1/reports/decomposition?{WEEK}&by=store", 9),
+    "nps by store": (f"/api/v1/reports/nps?{WEEK}&by=store", 19),
+    "sellers": (f"/api/v1/reports/sellers?{WEEK}", 12),
 }
 
 
@@ -156,11 +159,15 @@ def test_the_rollup_refresh_finds_its_facts_and_rows_by_index(chain_sales):
     keys = [(store.pk, date(2026, 3, 2)) for store in Store.objects.all()]
     with CaptureQueriesContext(connection) as captured:
         refresh_store_days(keys)
+        # The visitor figures summed on their own (cxm.rollups.visitors).
+        sum_visitor_counts(keys)
     statements = [q["sql"] for q in captured.captured_queries if "VALUES" in q["sql"]]
-    # The sales rollups' six statements, the service rollup's two, the month heat map's two;
-    # the store-day versions' upsert (its rows are in the statement) reads no table.
+    # The sales rollups' seven statements (the traffic backlog's clearing among them), the
+    # service rollup's two, the month heat map's two; the visitor figures' three and the
+    # heat map's two again; the store-day versions' upsert (its rows are in the statement)
+    # reads no table.
     statements = [sql for sql in statements if "rollups_storedayversion" not in sql]
-    assert len(statements) == 10
+    assert len(statements) == 16
     for sql in statements:
         scans = _scans(sql)
         assert scans and not [s for s in scans if s.startswith("Seq Scan")], (sql, scans)

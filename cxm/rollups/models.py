@@ -157,10 +157,32 @@ class StoreDayVersion(models.Model):
         default=0, help_text="writes of presses, survey answers or checklists"
     )
     speech = models.IntegerField(default=0, help_text="writes of transcripts")
+    traffic = models.IntegerField(
+        default=0, help_text="sums of visitor counts into the store-hours (cxm.rollups.visitors)"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["store", "day"], name="rollup_store_day_version_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"
+
+
+class VisitorBacklog(models.Model):
+    """A store-day whose visitor counts were written and are not yet summed into the sales
+    rollups' visitor columns: the traffic import writes the facts and this row, and the
+    worker's tick — or any reader of visitor figures first — sums the store-day's counts
+    and removes it (cxm.rollups.visitors). A counter's interval is a fact row and a
+    store-hour row: summing them in the import doubled its writes (docs/scaling.md §Ingest)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="the store's local day")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="rollup_visitor_backlog_key")
         ]
 
     def __str__(self) -> str:

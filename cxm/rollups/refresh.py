@@ -7,10 +7,10 @@ consultations, checklists, terminal presses and survey answers feed the service 
 Recomputing rather than adding deltas makes every change safe by construction: a late
 receipt, a consultation's outcome, a re-import (which inserts nothing new) or a seller who is
 deleted — the store-day's rows are thrown away and summed again. The batch imports that only
-add facts — receipts, visitor counts (a correction adds its difference) and presses — add
-their figures instead (add_to_sales_rollups, add_to_service_days): they hold them in memory,
-and summing each touched store-day again was up to two fifths of a traffic import
-(docs/scaling.md §Ingest)."""
+add facts — receipts and presses — add their figures instead (add_to_sales_rollups,
+add_to_service_days): they hold them in memory, and summing each touched store-day again
+was up to two fifths of an import (docs/scaling.md §Ingest). Visitor counts are summed off
+the import's path, before they are read (cxm.rollups.visitors)."""
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
@@ -35,6 +35,7 @@ from cxm.rollups.models import (
     StoreDay,
     StoreHour,
     StoreMonthHour,
+    VisitorBacklog,
 )
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Checklist, Consultation
@@ -118,6 +119,8 @@ def _sales_statements(keys: str) -> list[tuple[str, int]]:
             1,
         ),
         (f"DELETE FROM {seller} WHERE {keys}", 1),
+        # Their visitor counts are summed above: nothing left for cxm.rollups.visitors.
+        (f"DELETE FROM {_table(VisitorBacklog)} WHERE {keys}", 1),
         (
             f"""INSERT INTO {seller} (store_id, seller_id, day, {measures}, first_hour, last_hour)
             SELECT store_id, seller_id, day, {_receipt_measures()}, MIN(hour), MAX(hour)
@@ -249,7 +252,7 @@ def refresh_store_days(
             for sql, repeats in _statements(condition, rollups):
                 cursor.execute(sql, params * repeats)
         if HEAT_MAP in rollups:
-            _refresh_store_months(cursor, unique)
+            refresh_store_months(cursor, unique)
         if written is None:
             written = [kind for r in rollups for kind in _SUMMED.get(r, ())]
         versions.mark_written(unique, written)
@@ -258,7 +261,7 @@ def refresh_store_days(
 
 # The kinds of facts (cxm.rollups.versions) each rollup sums.
 _SUMMED = {
-    SALES: (versions.SALES,),
+    SALES: (versions.SALES, versions.TRAFFIC),
     SERVICE: (versions.CONSULTATIONS, versions.FEEDBACK),
 }
 
@@ -356,7 +359,7 @@ def _weekday(column: str) -> str:
     return f"(CAST(strftime('%%w', {column}) AS integer) + 6) %% 7"
 
 
-def _refresh_store_months(cursor, keys: list[StoreDayKey]) -> None:
+def refresh_store_months(cursor, keys: list[StoreDayKey]) -> None:
     """The heat-map rollup of every store-month the keys fall in, from its store-hours."""
     months = sorted({(store, day.replace(day=1)) for store, day in keys})
     table, hour = _table(StoreMonthHour), _table(StoreHour)
@@ -426,9 +429,9 @@ def chunks(items: list, size: int) -> Iterator[list]:
 
 
 # Adding new facts to the rollups -----------------------------------------------------------
-# An import that only adds facts (new receipts, new or corrected visitor counts, new presses)
-# changes each rollup row by the figures of what it wrote, which it holds in memory: it adds
-# them with one upsert a row instead of summing its store-days' facts again. Exact because
+# An import that only adds facts (new receipts, new presses) changes each rollup row by the
+# figures of what it wrote, which it holds in memory: it adds them with one upsert a row
+# instead of summing its store-days' facts again. Exact because
 # the rollups equal the facts before (refresh_store_days and rebuild keep them so) and the
 # write changes no other fact's figures; `rebuild --check` and the tests compare.
 
@@ -445,25 +448,13 @@ class NewReceipt(NamedTuple):
     units: Decimal
 
 
-class VisitorChange(NamedTuple):
-    """A visitor count just written: a new interval, or a corrected one's difference."""
-
-    store_id: int
-    day: date
-    hour: int
-    visitors: int
-    intervals: int  # 1 for a new interval, 0 for a correction
-
-
 _NO_RECEIPT = (0, 0, 0, 0, Decimal(0), Decimal(0))
 _HOUR_COLUMNS = (*_MEASURES, "visitors", "intervals")
 
 
-def add_to_sales_rollups(
-    receipts: Iterable[NewReceipt] = (), visitor_changes: Iterable[VisitorChange] = ()
-) -> int:
-    """Add receipts and visitor counts just written, in the caller's transaction, to the
-    store-hours, store-days, seller-days and the heat map; returns how many store-days.
+def add_to_sales_rollups(receipts: Iterable[NewReceipt]) -> int:
+    """Add receipts just written, in the caller's transaction, to the store-hours, store-days,
+    seller-days and the heat map; returns how many store-days.
     Counts the write in their sales version (cxm.rollups.versions)."""
     hours: dict[tuple[int, date, int], list] = {}
     sellers: dict[tuple[int, int | None, date], list] = {}
@@ -476,8 +467,6 @@ def add_to_sales_rollups(
         else:
             _add_into(seller, figures)
             seller[6], seller[7] = min(seller[6], r.hour), max(seller[7], r.hour)
-    for v in visitor_changes:
-        _add(hours, (v.store_id, v.day, v.hour), (*_NO_RECEIPT, v.visitors, v.intervals))
     if not hours:
         return 0
     days: dict[tuple[int, date], list] = {}

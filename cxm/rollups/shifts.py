@@ -3,12 +3,13 @@ receipt or consultation of each day (shift plans are not imported) — the selle
 traffic and the analyses' coverage.
 
 Summed here, in one statement, from wherever the hours lie (`sum_shift_visitors`: the raw
-facts, or the sales and service rollups), and kept per seller-day in ShiftDay. A seller-day's
-figure depends on the day's receipts and visitor counts (versions.SALES) and consultations
-(versions.CONSULTATIONS); like the customer-voice rollups, the store-days whose versions moved
-since their rows were summed (ShiftState) are summed again by their next reader or the
-worker's tick, so a write costs its writer nothing more. A deleted seller's rows go with the
-seller; their store-days are summed again (the deletion moves their versions on)."""
+facts, or the sales and service rollups), and kept per seller-day in ShiftDay. A
+seller-day's figure depends on the day's receipts (versions.SALES), consultations
+(versions.CONSULTATIONS) and visitor counts as summed (versions.TRAFFIC); like the
+customer-voice rollups, the store-days whose versions moved since their rows were summed
+(ShiftState) are summed again by their next reader or the worker's tick, so a write costs
+its writer nothing more. A deleted seller's rows go with the seller; their store-days are
+summed again (the deletion moves their versions on)."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -22,6 +23,7 @@ from cxm.org.models import Store
 from cxm.rollups import versions
 from cxm.rollups.models import SellerDay, ServiceDay, ShiftDay, ShiftState, StoreHour
 from cxm.rollups.refresh import CHUNK, StoreDayKey, chunks, lock_stores, replace_store_days
+from cxm.rollups.visitors import settle_visitor_counts
 
 HOURS = 24  # local hours of a day, 0–23
 Row = dict[str, Any]
@@ -102,6 +104,7 @@ def refresh_shift_days(
     [first, last] whose fact versions moved on; returns how many store-days were summed. In a
     transaction of its own, under the stores' locks (two readers do not sum a day twice)."""
     stores = list(Store.objects.values_list("pk", flat=True)) if store_ids is None else store_ids
+    settle_visitor_counts(stores, first, last)  # the store-hours it sums from
     stale = _stale(stores, first, last)
     if not stale:
         return 0
@@ -147,8 +150,8 @@ def forget_shift_days(store_ids: Iterable[int] | None = None) -> None:
 
 
 def _stale(store_ids: list[int], first: date, last: date) -> dict[StoreDayKey, str]:
-    """Store-days with receipts, visitor counts or consultations whose versions moved since
-    their shift rows were summed, with their fingerprint now."""
+    """Store-days with receipts or consultations whose versions, or whose summed visitor
+    counts, moved since their shift rows were summed, with their fingerprint now."""
     kinds = [versions.SALES, versions.CONSULTATIONS]
     return versions.stale_store_days(
         ShiftState,
@@ -156,6 +159,6 @@ def _stale(store_ids: list[int], first: date, last: date) -> dict[StoreDayKey, s
         first,
         last,
         having=kinds,
-        around=[(0, kind) for kind in kinds],
+        around=[(0, kind) for kind in (*kinds, versions.TRAFFIC)],
         salt="shift",
     )

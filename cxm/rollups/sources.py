@@ -35,6 +35,7 @@ from cxm.rollups.models import (
     StoreMonthHour,
 )
 from cxm.rollups.shifts import refresh_shift_days, sum_shift_visitors
+from cxm.rollups.visitors import settle_visitor_counts
 from cxm.sales.models import OperationType, Receipt
 from cxm.staff.models import Checklist, Consultation
 from cxm.traffic.models import VisitorCount
@@ -213,6 +214,10 @@ class Rollups:
 
     def sales_and_traffic(self, store_ids, period, fields):
         """One read: money and visitors lie in the same store rows."""
+        settle_visitor_counts(store_ids, period.start, period.end)
+        return self._sales_and_traffic(store_ids, period, fields)
+
+    def _sales_and_traffic(self, store_ids, period, fields):
         table = StoreHour if "hour" in fields else StoreDay
         rows = list(
             _summed(
@@ -231,6 +236,7 @@ class Rollups:
         table = StoreHour if "hour" in fields else StoreDay
         # Only where a counter reported, like the facts: no counter is no figure, not zero.
         # (Keep in step with sales_and_traffic.)
+        settle_visitor_counts(store_ids, period.start, period.end)
         rows = table.objects.filter(**_window(store_ids, period), intervals__gt=0)
         return _summed(rows, fields, visitors=Coalesce(Sum("visitors"), 0))
 
@@ -239,6 +245,9 @@ class Rollups:
         rows a store-month) where the period holds most of it, less the store-hours of its days
         outside the period; from the store-hours of its days inside where it holds less."""
         months, plus, minus = _month_cover(period)
+        # The whole months: their rows hold the days outside the period too.
+        last = _next_month(period.end.replace(day=1)) - timedelta(days=1)
+        settle_visitor_counts(store_ids, period.start.replace(day=1), last)
         signed: list[tuple[int, Iterable[Row]]] = []
         if months:
             rows = StoreMonthHour.objects.filter(store_id__in=store_ids, month__in=months)
@@ -247,7 +256,7 @@ class Rollups:
             )
             signed.append((1, summed.order_by()))
         for sign, days in [(1, p) for p in plus] + [(-1, p) for p in minus]:
-            rows, _ = self.sales_and_traffic(store_ids, days, ("day", "hour"))
+            rows, _ = self._sales_and_traffic(store_ids, days, ("day", "hour"))
             signed.append((sign, ({**r, "weekday": r["day"].weekday()} for r in rows)))
         sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
         for sign, rows in signed:

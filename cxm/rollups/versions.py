@@ -1,14 +1,16 @@
-"""Each store-day's versions of its facts (StoreDayVersion): every write of receipts or
-visitor counts, of consultations, of feedback (presses, survey answers, checklists) or of
-transcripts adds one to that kind's version of the store-days it wrote, in its transaction —
-refresh_store_days and write_counted do it for the facts they sum, the consultations'
-and transcripts' imports for theirs. Imports only add or complete facts, so a store-day
-whose versions are the same holds the same facts.
+"""Each store-day's versions of its facts (StoreDayVersion): every write of receipts, of
+consultations, of feedback (presses, survey answers, checklists) or of transcripts adds one
+to that kind's version of the store-days it wrote, in its transaction — refresh_store_days
+and write_counted do it for the facts they sum, the consultations' and transcripts' imports
+for theirs; visitor counts count in the traffic version when they are summed into the
+store-hours (cxm.rollups.visitors), which is where what is derived from them reads them.
+Imports only add or complete facts, so a store-day whose versions are the same holds the
+same facts.
 
-What is derived per store-day (the consultations' matching to sales, the transcripts'
-links) stores a fingerprint of the versions it was computed from; `stale_store_days` finds,
-in one statement over this one-row-a-store-day table, the store-days whose fingerprint
-differs — usually none — instead of counting every fact of the period."""
+What is derived per store-day (the consultations' matching to sales, the transcripts' links)
+stores a fingerprint of the versions it was computed from; `stale_store_days` finds, in one
+statement over this one-row-a-store-day table, the store-days whose fingerprint differs —
+usually none — instead of counting every fact of the period."""
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -22,7 +24,8 @@ StoreDayKey = tuple[int, date]
 
 # The kinds of facts, each a version column.
 SALES, CONSULTATIONS, FEEDBACK, SPEECH = "sales", "consultations", "feedback", "speech"
-KINDS = (SALES, CONSULTATIONS, FEEDBACK, SPEECH)
+TRAFFIC = "traffic"
+KINDS = (SALES, CONSULTATIONS, FEEDBACK, SPEECH, TRAFFIC)
 
 _CHUNK = 500  # store-days per statement: two parameters each, under SQLite's limit
 

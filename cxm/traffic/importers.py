@@ -1,7 +1,9 @@
 """Visitor-counter import: one row per store and interval; a re-sent interval with new
 counts replaces the old ones (counters correct themselves), an identical one is a duplicate.
 Rows go down the database's bulk path (cxm.imports.bulk) as plain tuples: building a model
-instance per interval cost more than writing it."""
+instance per interval cost more than writing it. The rollups' visitor figures are summed
+after the import, by the worker's tick or their first reader (cxm.rollups.visitors): the
+import notes which store-days it wrote."""
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -16,7 +18,7 @@ from cxm.imports import fields
 from cxm.imports.bulk import insert_rows, update_rows
 from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
 from cxm.org.models import Chain, Store
-from cxm.rollups.refresh import VisitorChange, add_to_sales_rollups
+from cxm.rollups.visitors import note_counted_days
 from cxm.traffic.models import VisitorCount
 
 COUNTS = ("minutes", "visitors_in", "visitors_out")
@@ -85,23 +87,21 @@ def _row(data: dict, stores: dict[str, Store], default_store: Store | None) -> _
 
 def _write(rows: dict[tuple[int, datetime], _Interval], result: ImportResult) -> None:
     existing = _stored(rows)
-    new, changed, added = [], [], []
+    new, changed, written = [], [], set()
     for key, row in rows.items():
         old = existing.get(key)
         if old is None:
             new.append(row)
-            added.append(VisitorChange(row.store_id, row.day, row.hour, row.visitors_in, 1))
         elif old[1:] != row[2:5]:
             changed.append((old[0], *row[2:5]))
-            # The same interval, so the same local day and hour: only its visitors change.
-            difference = row.visitors_in - old[2]
-            added.append(VisitorChange(row.store_id, row.day, row.hour, difference, 0))
         else:
             result.duplicates += 1
+            continue
+        written.add((row.store_id, row.day))
     with transaction.atomic():
         insert_rows(VisitorCount, FIELDS, new)
         update_rows(VisitorCount, COUNTS, changed)
-        add_to_sales_rollups(visitor_changes=added)
+        note_counted_days(written)
     result.accepted += len(new)
     result.updated += len(changed)
 
