@@ -2,9 +2,10 @@
 1.4 lines each), traffic, consultations and presses — against the database's own bulk path
 for the same rows in the same run (SQLite: executemany; PostgreSQL: COPY;
 bench/bulk_baseline.py).
-Prints records/s, the ratio, peak memory and, for consultations, the sales-failure matching
-time per new store-day (run after their import, as the worker's tick runs it, and timed on its
-own).
+Prints records/s, the ratio, peak memory and what the worker's tick does after the import,
+timed on its own: for consultations the sales-failure matching per new store-day, for traffic
+the summing of the visitor counts into the rollups (cxm.rollups.visitors), with the ratio of
+the import and that summing together.
 
     .venv/bin/python bench/import_receipts.py --receipts 1000000 --db sqlite postgres \
         --kinds receipts traffic consultations presses
@@ -104,9 +105,10 @@ def prepared_database(db: str, kind: str, files: dict[str, Path], workdir: Path,
     return env
 
 
-# The child times Django's start-up and the command apart; after a consultation import, the
-# sales-failure matching of the store-days it brought, which the worker's tick (or the first
-# reader) runs after the import (cxm.staff.matching.refresh_matches), timed on its own.
+# The child times Django's start-up and the command apart; then what the worker's tick (or the
+# first reader) does after the import, timed on its own: after consultations, the sales-failure
+# matching of the store-days they brought (cxm.staff.matching.refresh_matches); after traffic,
+# summing the visitor counts into the rollups (cxm.rollups.visitors.drain_backlog).
 CHILD = """
 import json, os, resource, sys, time
 t0 = time.perf_counter()
@@ -116,19 +118,22 @@ django.setup()
 from django.db.models import Max, Min
 from cxm.cli import main
 from cxm.org.models import Store
+from cxm.rollups.visitors import drain_backlog
 from cxm.staff.matching import refresh_matches
 from cxm.staff.models import Consultation
 t1 = time.perf_counter()
 main(["import", sys.argv[1], sys.argv[2]])
 t2 = time.perf_counter()
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-matching = {"seconds": 0.0, "store_days": 0}
+after = {"seconds": 0.0, "store_days": 0}
 if sys.argv[1] == "consultations":
     days = Consultation.objects.aggregate(first=Min("day"), last=Max("day"))
     stores = list(Store.objects.values_list("pk", flat=True))
-    matching["store_days"] = refresh_matches(stores, days["first"], days["last"])
-    matching["seconds"] = time.perf_counter() - t2
-print(json.dumps({"command": t2 - t0, "import": t2 - t1, "rss": rss, **matching}), file=sys.stderr)
+    after["store_days"] = refresh_matches(stores, days["first"], days["last"])
+elif sys.argv[1] == "traffic":
+    after["store_days"] = drain_backlog()
+after["seconds"] = time.perf_counter() - t2
+print(json.dumps({"command": t2 - t0, "import": t2 - t1, "rss": rss, **after}), file=sys.stderr)
 """
 
 
@@ -241,13 +246,24 @@ def main() -> None:
                     ]
                     r["ratio_import_keys_empty"] = round(statistics.median(empty) / t_import, 3)
                     line += f"  (keys left empty: {r['ratio_import_keys_empty']:.2f})"
+                per_day = [1000 * i["seconds"] / max(i["store_days"], 1) for i in imports]
                 if kind == "consultations":
-                    per_day = [1000 * i["seconds"] / max(i["store_days"], 1) for i in imports]
                     r["matching_ms_per_store_day"] = round(statistics.median(per_day), 2)
                     r["matched_store_days"] = imports[0]["store_days"]
                     line += (
                         f"  matching {r['matching_ms_per_store_day']} ms a new store-day "
                         f"({r['matched_store_days']} store-days)"
+                    )
+                if kind == "traffic":
+                    r["summing_ms_per_store_day"] = round(statistics.median(per_day), 2)
+                    r["summed_store_days"] = imports[0]["store_days"]
+                    both = statistics.median(i["import"] + i["seconds"] for i in imports)
+                    r["ratio_import_and_summing"] = round(t_base / both, 3)
+                    line += (
+                        f"  then the tick sums the visitor figures: "
+                        f"{r['summing_ms_per_store_day']} ms a store-day "
+                        f"({r['summed_store_days']} store-days; ratio of import and summing "
+                        f"together {r['ratio_import_and_summing']:.2f})"
                     )
                 print(line, flush=True)
         print(json.dumps(results))
