@@ -75,9 +75,10 @@ DAYS_KEPT_READY = timedelta(days=62)
 
 
 def _sum_recent_rollups() -> dict[str, int]:
-    """Sum the rollups kept by their readers of the recent store-days imports changed, here
-    in the worker, so the first reader after a night's imports does not pay for them
-    (readers still sum whatever changed since, and older days when they ask for them)."""
+    """Sum the rollups kept by their readers of the recent store-days imports changed — and
+    every visitor count waiting, whatever its day — here in the worker, so the first reader
+    after a night's imports does not pay for them (readers still sum whatever changed since,
+    and older days when they ask for them)."""
     from cxm.rollups.read_time import sum_changed_days
 
     return sum_changed_days(first=timezone.localdate() - DAYS_KEPT_READY)
@@ -86,8 +87,9 @@ def _sum_recent_rollups() -> dict[str, int]:
 @task()
 def tick() -> dict[str, int]:
     """Every CXM_ORGANIZER_TICK_SECONDS: rules, escalation and due digests for every chain,
-    contacts past their retention removed, tasks of dead workers queued again, the recent
-    customer-voice rollups summed; then the next tick is queued."""
+    contacts past their retention removed, tasks of dead workers queued again, the visitor
+    counts waiting and the recent customer-voice and shift rollups summed; then the next tick
+    is queued."""
     from cxm.incidents.digests import send_due_digests
     from cxm.incidents.services import evaluate_chain
 
