@@ -18,8 +18,10 @@ Each scale is a fresh database `bench_scale_<N>x` filled in a child process:
    rate — and that day's rollup refresh timed on its own;
 5. each dashboard asked --requests times from the rollups and --raw-requests times from the
    raw facts (cxm.rollups.sources.RAW_FACTS), for the last 30 days and the whole history;
-   server time is the Django handler's (in-process test client, no network); the response
-   bodies from both sources must be identical; beside them, the figures alone (the page's
+   server time is the Django handler's (in-process test client, no network, the process's
+   start-up objects frozen as cxm/wsgi.py does; full garbage collections inside the timed
+   requests are counted); the response bodies from both sources must be identical; beside
+   them, the figures alone (the page's
    `dashboard_data`, the API's KPI report: the same function with the source switched), one
    request's statements and the time spent waiting for them from each source, and the
    request floor (an authenticated request refused before any figure);
@@ -30,6 +32,7 @@ scale is smaller. Run it under `nice`; PostgreSQL is the server at --url.
 """
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -549,7 +552,11 @@ def _dashboards(args, user, last: date, days: int) -> dict:
 
     from cxm.org.tokens import issue_token
     from cxm.rollups.sources import RAW_FACTS, reading
+    from cxm.wsgi import freeze_start_up
 
+    # The requests run in a process settled as a server's is at start (cxm/wsgi.py).
+    freeze_start_up()
+    gc.callbacks.append(_watch_collections)
     _, token = issue_token(user, "bench")
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
     client.force_login(user)
@@ -565,12 +572,14 @@ def _dashboards(args, user, last: date, days: int) -> dict:
                 continue
             url = path.format(period=period)
             client.get(url)  # warm: the session, the user, the plan cache
+            collected = len(_FULL_COLLECTIONS)
             fast = [_timed(client, url) for _ in range(args.requests)]
+            full_gc = _FULL_COLLECTIONS[collected:]
             with reading(RAW_FACTS):
                 slow = [_timed(client, url) for _ in range(args.raw_requests)]
             same = all(body == fast[0][1] for _, body in fast + slow)
             identical &= same
-            summary = {**_summary(fast, slow, same), **_statements(client, url)}
+            summary = {**_summary(fast, slow, same), **_statements(client, url), "full_gc": full_gc}
             timings[f"{name}, {period_name}"] = summary
             _log(f"{name}, {period_name}: {summary}")
         for name, store in _FIGURES:
@@ -580,6 +589,22 @@ def _dashboards(args, user, last: date, days: int) -> dict:
             timings[f"{name}, {period_name}"] = _summary(fast, slow, True)
             _log(f"{name}, {period_name}: {timings[f'{name}, {period_name}']}")
     return {"dashboards": timings, "identical": identical, "floor": _floor(client, args)}
+
+
+# Milliseconds of each full garbage collection (the oldest generation, which walks every
+# object of the process) since the run began: one that falls inside a timed request is the
+# collector's pause, not the request's work; the report says how many did.
+_FULL_COLLECTIONS: list[float] = []
+_collection_started = [0.0]
+
+
+def _watch_collections(phase: str, info: dict) -> None:
+    if info["generation"] != 2:
+        return
+    if phase == "start":
+        _collection_started[0] = time.perf_counter()
+    else:
+        _FULL_COLLECTIONS.append((time.perf_counter() - _collection_started[0]) * 1000)
 
 
 def _asked(args, name: str) -> bool:
@@ -772,6 +797,15 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
             f" — {d['raw_statements']}, {d['raw_db_ms']:.1f}"
             for r in results
             if "rollups_statements" in (d := r["dashboards"][name])
+        ]
+        if cells:
+            print(f"  {name:<26} " + "   ".join(cells))
+    print("full garbage collections inside the timed rollup requests, ms each:")
+    for name in results[0]["dashboards"]:
+        cells = [
+            f"{r['scale']}×: {', '.join(f'{ms:.0f}' for ms in d['full_gc']) or 'none'}"
+            for r in results
+            if "full_gc" in (d := r["dashboards"][name])
         ]
         if cells:
             print(f"  {name:<26} " + "   ".join(cells))
