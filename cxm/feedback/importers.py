@@ -24,7 +24,13 @@ from cxm.feedback.models import (
 )
 from cxm.imports import fields
 from cxm.imports.bulk import insert_rows, stored_keys
-from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
+from cxm.imports.records import (
+    SHORT_ROWS_BATCH,
+    ImportResult,
+    Record,
+    RecordError,
+    run_in_batches,
+)
 from cxm.org.models import Chain, Store
 from cxm.rollups import versions
 from cxm.rollups.refresh import (
@@ -64,8 +70,9 @@ def _seller_id(directory: EventDirectory, data: dict, store: Store) -> int | Non
 
 
 def _when(data: dict, store: Store) -> tuple[datetime, datetime]:
-    at = fields.moment(data, "at", store.tz)
-    return at.astimezone(UTC), at.astimezone(store.tz)
+    tz = store.tz
+    at = fields.moment(data, "at", tz)
+    return at.astimezone(UTC), at.astimezone(tz)
 
 
 def _choice(data: dict, name: str, choices: type, default: str | None = None) -> str:
@@ -165,7 +172,7 @@ def import_presses(
                 rows[row.external_id] = row
         _write_presses(chain, rows, interval, result)
 
-    return run_in_batches("presses", records, settings.CXM_IMPORT_BATCH, handle)
+    return run_in_batches("presses", records, SHORT_ROWS_BATCH, handle)
 
 
 def _press(data: dict, directory: EventDirectory) -> _PressRow:
@@ -280,11 +287,13 @@ def _flag_repeats(fresh: list[_PressRow], interval: timedelta) -> None:
         times.sort()
     for row in fresh:
         times = counted[row.store_id, row.terminal]
-        i = bisect_left(times, row.at)
-        near = any(abs(row.at - t) < interval for t in times[max(i - 1, 0) : i + 1])
-        row.repeat = near
-        if not near:
-            times.insert(i, row.at)
+        at = row.at
+        i = bisect_left(times, at)  # times[i - 1] < at <= times[i]
+        row.repeat = (i > 0 and at - times[i - 1] < interval) or (
+            i < len(times) and times[i] - at < interval
+        )
+        if not row.repeat:
+            times.insert(i, at)
 
 
 # survey responses ------------------------------------------------------------------------

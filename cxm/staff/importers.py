@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from cxm.imports import fields
 from cxm.imports.bulk import insert_rows, stored_keys, update_rows
-from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
+from cxm.imports.records import (
+    SHORT_ROWS_BATCH,
+    ImportResult,
+    Record,
+    RecordError,
+    run_in_batches,
+)
 from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
 from cxm.rollups import versions
@@ -150,12 +156,6 @@ CONSULTATION_FIELDS = (
 )
 
 
-# A consultation is a short row: 5,000 a transaction, as visitor counts (2,000, the other
-# kinds' CXM_IMPORT_BATCH, spent a sixth of a PostgreSQL import on each batch's look-ups of
-# ids and repeats and its rollup sum).
-CONSULTATION_BATCH = 5000
-
-
 def import_consultations(
     chain: Chain, records: Iterable[Record], *, default_store: Store | None = None
 ) -> ImportResult:
@@ -180,7 +180,7 @@ def import_consultations(
             )
         result.accepted += len(fresh)
 
-    return run_in_batches("consultations", records, CONSULTATION_BATCH, handle)
+    return run_in_batches("consultations", records, SHORT_ROWS_BATCH, handle)
 
 
 def _consultation(data: dict, code: str, directory: EventDirectory, now: datetime) -> _Consultation:
