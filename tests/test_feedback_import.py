@@ -114,6 +114,23 @@ def test_a_partly_re_sent_batch_keeps_its_new_presses_and_counts_each_press_once
     }
 
 
+def test_a_file_sent_again_is_read_back_batch_by_batch_not_written_twice(chain, monkeypatch):
+    monkeypatch.setattr("cxm.feedback.importers.SHORT_ROWS_BATCH", 2)
+    records = [press(n, f"2026-03-02T12:0{n}:00+03:00") for n in range(1, 7)]
+    assert run_import("presses", chain, read_payload(records)).accepted == 6
+    later = [press(n, f"2026-03-02T13:0{n}:00+03:00") for n in (7, 8)]
+    with CaptureQueriesContext(connection) as queries:
+        again = run_import("presses", chain, read_payload([*records[:4], *later]))
+    assert (again.accepted, again.duplicates, again.rejected) == (2, 4, [])
+    assert Press.objects.count() == 8
+    # The first batch is refused by the unique ids and read back; after it each batch is read
+    # back before it is written: the second is not written at all, the third (new) is. Each
+    # write asks for the stored neighbours of its presses first.
+    written = [q for q in queries if '"feedback_press"."terminal"' in q["sql"]]
+    read_back = [q for q in queries if q["sql"].startswith('SELECT "external_id"')]
+    assert (len(written), len(read_back)) == (2, 3)
+
+
 def test_survey_answers_are_checked_field_by_field(chain):
     records = [
         answer(1, answers={"rsqs_personal_courtesy": 5}, comment="<script>alert(1)</script>"),
