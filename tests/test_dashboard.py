@@ -84,6 +84,21 @@ def test_the_revenue_change_splits_into_three_effects(client, chain_sales):
     assert {row["store"] for row in data["decomposition"]["rows"]} == {"MSK-1", "MSK-2", "NSK-1"}
 
 
+def test_a_store_page_has_the_chain_page_figures_of_its_store(client, chain_sales):
+    # The chain page reads its stores' figures by store; a store's page has its one store's
+    # from the days its total reads, and gives each seller that store's traffic.
+    chain = twin(login(client, "admin"))
+    rows = {row["store"]: row for row in chain["stores"]}
+    decomposed = {row["store"]: row for row in chain["decomposition"]["rows"]}
+    for code, row in rows.items():
+        store = twin(client, f"{WEEK}&store={code}")
+        assert store["stores"] == [row]
+        traffic = {(r["traffic"], r["base_traffic"]) for r in store["decomposition"]["rows"]}
+        assert traffic <= {(decomposed[code]["traffic"], decomposed[code]["base_traffic"])}
+    msk1 = twin(client, f"{WEEK}&store=MSK-1")["decomposition"]["rows"]
+    assert {r["seller"]: r["traffic"] for r in msk1} == {"MSK-1-S1": 40, "MSK-1-S2": 40}
+
+
 def test_a_store_manager_sees_their_store_and_its_sellers(client, chain_sales):
     data = twin(login(client, "manager"))
     assert [row["store"] for row in data["stores"]] == ["MSK-2"]
