@@ -8,20 +8,26 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from openpyxl import Workbook
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
+    # A numpy float is a float to the json module, not to orjson.
+    if isinstance(value, Decimal | float):
         return float(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def to_json(report: dict[str, Any], *, indent: int | None = 1) -> str:
-    """Indented for a person at a terminal; `indent=None` for the pages and the API, which
-    then go through json's C encoder (a chain dashboard's JSON is hundreds of kilobytes)."""
+    """Indented for a person at a terminal; `indent=None`, compact, for the pages and the
+    API, through orjson: a chain dashboard's 270 KB took 4–6 ms in the json module, a
+    twentieth of the page. The same values either way; orjson writes no NaN (null: NaN is
+    not JSON) and a small float in full (0.00001, not 1e-05)."""
+    if indent is None:
+        return orjson.dumps(report, default=_plain, option=orjson.OPT_NON_STR_KEYS).decode()
     return json.dumps(report, ensure_ascii=False, default=_plain, indent=indent)
 
 
