@@ -19,12 +19,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 from typing import Any, Protocol
 
-from django.db.models import Case, Count, F, Max, Min, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, ExtractIsoWeekDay
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from cxm.feedback.models import NEGATIVE_BUTTONS, POSITIVE_BUTTONS, Button, Press, SurveyResponse
 from cxm.metrics.periods import Period
@@ -217,6 +215,9 @@ class Rollups:
     def sales_and_traffic(self, store_ids, period, fields):
         """One read: money and visitors lie in the same store rows."""
         settle_visitor_counts(store_ids, period.start, period.end)
+        return self._sales_and_traffic(store_ids, period, fields)
+
+    def _sales_and_traffic(self, store_ids, period, fields):
         table = StoreHour if "hour" in fields else StoreDay
         rows = list(
             _summed(
@@ -240,44 +241,30 @@ class Rollups:
         return _summed(rows, fields, visitors=Coalesce(Sum("visitors"), 0))
 
     def weekday_hours(self, store_ids, period) -> list[Row]:
-        """Each calendar month the period touches from the month × weekday × hour rollup
-        (a store's month is 7 × its open hours rows, a day 1 × them) where that reads fewer
-        rows — the month's rows less the store-hours of its days outside the period — and
-        from the store-hours of its days inside where not; the days, added and taken away,
-        in one statement summed by weekday and hour."""
+        """Each calendar month the period touches from the month × weekday × hour rollup (84
+        rows a store-month) where the period holds most of it, less the store-hours of its days
+        outside the period; from the store-hours of its days inside where it holds less."""
         months, plus, minus = _month_cover(period)
         # The whole months: their rows hold the days outside the period too.
         last = _next_month(period.end.replace(day=1)) - timedelta(days=1)
         settle_visitor_counts(store_ids, period.start.replace(day=1), last)
-        figures = ("receipts", "visitors", "intervals")
-        read: list[Iterable[Row]] = []
+        signed: list[tuple[int, Iterable[Row]]] = []
         if months:
             rows = StoreMonthHour.objects.filter(store_id__in=store_ids, month__in=months)
-            read.append(
-                rows.values("weekday", "hour").annotate(**{f: Sum(f) for f in figures}).order_by()
+            summed = rows.values("weekday", "hour").annotate(
+                receipts=Sum("receipts"), visitors=Sum("visitors"), intervals=Sum("intervals")
             )
-        if plus or minus:
-            taken_away = Q()
-            for days in minus:
-                taken_away |= Q(day__range=(days.start, days.end))
-            sign = Case(When(taken_away, then=-1), default=1) if minus else Value(1)
-            days = StoreHour.objects.filter(
-                reduce(or_, (Q(day__range=(p.start, p.end)) for p in plus + minus)),
-                store_id__in=store_ids,
-            )
-            read.append(
-                days.annotate(weekday=ExtractIsoWeekDay("day") - 1)
-                .values("weekday", "hour")
-                .annotate(**{f: Sum(F(f) * sign) for f in figures})
-                .order_by()
-            )
+            signed.append((1, summed.order_by()))
+        for sign, days in [(1, p) for p in plus] + [(-1, p) for p in minus]:
+            rows, _ = self._sales_and_traffic(store_ids, days, ("day", "hour"))
+            signed.append((sign, ({**r, "weekday": r["day"].weekday()} for r in rows)))
         sums: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
-        for rows in read:
+        for sign, rows in signed:
             for row in rows:
                 acc = sums[(row["weekday"], row["hour"])]
-                acc[0] += row["receipts"]
-                acc[1] += row["visitors"]
-                acc[2] += row["intervals"]
+                acc[0] += sign * row["receipts"]
+                acc[1] += sign * row["visitors"]
+                acc[2] += sign * row["intervals"]
         return [
             {"weekday": wd, "hour": hour, "receipts": receipts, "visitors": visitors,
              "counted": intervals > 0}
@@ -413,7 +400,7 @@ def _empty_service(figures: Sequence[str]) -> Row:
 
 def _month_cover(period: Period) -> tuple[list[date], list[Period], list[Period]]:
     """How to sum a period from month rows and day rows: the months to read whole, the day
-    ranges to add and the day ranges to take away (fewest rows for each month)."""
+    ranges to add and the day ranges to take away (fewest day rows for each month)."""
     months: list[date] = []
     plus: list[Period] = []
     minus: list[Period] = []
@@ -429,8 +416,7 @@ def _month_cover(period: Period) -> tuple[list[date], list[Period], list[Period]
             )
             if a <= b
         ]
-        # A store's month rows are as many as its store-hours of seven days.
-        if 7 + sum(p.days for p in outside) < inside.days:
+        if sum(p.days for p in outside) < inside.days:
             months.append(month)
             minus += outside
         else:
