@@ -54,6 +54,9 @@ class StoreHour(Figures):
         constraints = [
             models.UniqueConstraint(fields=["store", "day", "hour"], name="rollup_store_hour_key")
         ]
+        # A chain's days read as one range, not one a store: the heat map's days of 200 stores
+        # in 15 ms instead of 21 (docs/scaling.md).
+        indexes = [models.Index(fields=["day", "store"], name="rollup_store_hour_by_day")]
 
 
 class SellerDay(Figures):
