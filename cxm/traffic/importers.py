@@ -16,7 +16,13 @@ from django.db.models import Q
 
 from cxm.imports import fields
 from cxm.imports.bulk import insert_rows, update_rows
-from cxm.imports.records import ImportResult, Record, RecordError, run_in_batches
+from cxm.imports.records import (
+    SHORT_ROWS_BATCH,
+    ImportResult,
+    Record,
+    RecordError,
+    run_in_batches,
+)
 from cxm.org.models import Chain, Store
 from cxm.rollups.visitors import note_counted_days
 from cxm.traffic.models import VisitorCount
@@ -62,7 +68,7 @@ def import_traffic(
             rows[key] = row
         _write(rows, result)
 
-    return run_in_batches("traffic", records, 5000, handle)
+    return run_in_batches("traffic", records, SHORT_ROWS_BATCH, handle)
 
 
 def _row(data: dict, stores: dict[str, Store], default_store: Store | None) -> _Interval:
