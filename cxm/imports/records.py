@@ -80,10 +80,10 @@ class ImportResult:
         }
 
 
-# Records a transaction for the kinds of short rows (presses, consultations): with 2,000, the
-# other kinds' CXM_IMPORT_BATCH, each batch's fixed statements — look-ups of ids and repeats,
-# the rollup's sum, the commit — took a sixth of a PostgreSQL import of consultations and a
-# twelfth of one of presses.
+# Records a transaction for the kinds of short rows (presses, consultations, visitor counts):
+# with 2,000, the other kinds' CXM_IMPORT_BATCH, each batch's fixed statements — look-ups of
+# ids and repeats, the rollup's sum, the commit — took a sixth of a PostgreSQL import of
+# consultations and a twelfth of one of presses.
 SHORT_ROWS_BATCH = 5000
 
 
