@@ -171,3 +171,23 @@ def test_the_rollup_refresh_finds_its_facts_and_rows_by_index(chain_sales):
     for sql in statements:
         scans = _scans(sql)
         assert scans and not [s for s in scans if s.startswith("Seq Scan")], (sql, scans)
+
+
+def test_a_list_of_stores_is_one_parameter_on_postgresql(chain_sales):
+    """`__any` (cxm/rollups/lookups.py): the same rows as `__in`, and on PostgreSQL one array
+    parameter however many stores, so the statement's text does not grow with them."""
+    from cxm.rollups.models import StoreDay
+
+    ids = list(Store.objects.values_list("pk", flat=True))
+    assert set(StoreDay.objects.filter(store_id__any=ids)) == set(
+        StoreDay.objects.filter(store_id__in=ids)
+    )
+    assert set(StoreDay.objects.filter(store_id__any=ids[:1])) == set(
+        StoreDay.objects.filter(store_id=ids[0])
+    )
+    assert not StoreDay.objects.filter(store_id__any=[]).exists()
+    one, many = (
+        StoreDay.objects.filter(store_id__any=s).query.sql_with_params()[1] for s in (ids[:1], ids)
+    )
+    assert len(ids) > 1
+    assert (len(one) == len(many) == 1) == (connection.vendor == "postgresql")

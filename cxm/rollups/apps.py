@@ -6,4 +6,9 @@ class RollupsConfig(AppConfig):
     label = "rollups"
 
     def ready(self) -> None:
-        from cxm.rollups import signals  # noqa: F401  (connects the seller-deletion handlers)
+        from cxm.rollups import (
+            lookups,
+            signals,  # noqa: F401  (connects the seller-deletion handlers)
+        )
+
+        lookups.register()

@@ -100,7 +100,7 @@ class FactSource(Protocol):
 
 
 def _window(store_ids: list[int], period: Period) -> dict[str, Any]:
-    return {"store_id__in": store_ids, "day__gte": period.start, "day__lte": period.end}
+    return {"store_id__any": store_ids, "day__gte": period.start, "day__lte": period.end}
 
 
 def weekday_hours_of(source: "FactSource", store_ids: list[int], period: Period) -> list[Row]:
@@ -247,7 +247,7 @@ class Rollups:
         settle_visitor_counts(store_ids, period.start.replace(day=1), last)
         signed: list[tuple[int, Iterable[Row]]] = []
         if months:
-            rows = StoreMonthHour.objects.filter(store_id__in=store_ids, month__in=months)
+            rows = StoreMonthHour.objects.filter(store_id__any=store_ids, month__in=months)
             summed = rows.values("weekday", "hour").annotate(**_HEAT_MAP_SUMS).order_by()
             signed.append((1, summed))
         for sign, days in [(1, p) for p in plus] + [(-1, p) for p in minus]:

@@ -86,7 +86,7 @@ _waiting: ContextVar[dict[frozenset[int], set[StoreDayKey]] | None] = ContextVar
 
 
 def _backlog(store_ids: list[int]):
-    return VisitorBacklog.objects.filter(store_id__in=store_ids).values_list("store_id", "day")
+    return VisitorBacklog.objects.filter(store_id__any=store_ids).values_list("store_id", "day")
 
 
 class BacklogReadOnceMiddleware:
