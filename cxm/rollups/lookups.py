@@ -19,7 +19,8 @@ class AnyOf(Lookup):
             raise EmptyResultSet
         lhs, params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
-        values = [field.get_db_prep_value(v, connection, prepared=False) for v in values]
+        if not all(type(v) is int for v in values):  # ids, as a rule: as they are
+            values = [field.get_db_prep_value(v, connection, prepared=False) for v in values]
         if connection.vendor == "postgresql":
             return f"{lhs} = ANY(%s::{field.cast_db_type(connection)}[])", [*params, values]
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*params, *values]
