@@ -60,7 +60,7 @@ CHUNK = 400
 _LOCK_NAMESPACE = 7_001_010
 
 _SALE, _RETURN = OperationType.SALE.value, OperationType.SALE_RETURN.value
-_MEASURES = (
+RECEIPT_MEASURES = (
     "sales",
     "returns",
     "receipts",
@@ -70,7 +70,7 @@ _MEASURES = (
 )
 
 
-def _table(model) -> str:
+def quoted_table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -93,10 +93,10 @@ def _statements(keys: str, rollups: frozenset[str] = EVERY_ROLLUP) -> list[tuple
 
 
 def _sales_statements(keys: str) -> list[tuple[str, int]]:
-    measures = ", ".join(_MEASURES)
-    sums = ", ".join(f"SUM({m})" for m in _MEASURES)
-    hour, day, seller = _table(StoreHour), _table(StoreDay), _table(SellerDay)
-    receipts, visitors = _table(Receipt), _table(VisitorCount)
+    measures = ", ".join(RECEIPT_MEASURES)
+    sums = ", ".join(f"SUM({m})" for m in RECEIPT_MEASURES)
+    hour, day, seller = quoted_table(StoreHour), quoted_table(StoreDay), quoted_table(SellerDay)
+    receipts, visitors = quoted_table(Receipt), quoted_table(VisitorCount)
     return [
         (f"DELETE FROM {hour} WHERE {keys}", 1),
         (
@@ -120,7 +120,7 @@ def _sales_statements(keys: str) -> list[tuple[str, int]]:
         ),
         (f"DELETE FROM {seller} WHERE {keys}", 1),
         # Their visitor counts are summed above: nothing left for cxm.rollups.visitors.
-        (f"DELETE FROM {_table(VisitorBacklog)} WHERE {keys}", 1),
+        (f"DELETE FROM {quoted_table(VisitorBacklog)} WHERE {keys}", 1),
         (
             f"""INSERT INTO {seller} (store_id, seller_id, day, {measures}, first_hour, last_hour)
             SELECT store_id, seller_id, day, {_receipt_measures()}, MIN(hour), MAX(hour)
@@ -156,7 +156,7 @@ def _service_select(model, keys: str, measures: dict[str, str]) -> str:
         f"{measures.get(c, 'NULL' if c in _HOURS else '0')} AS {c}" for c in _SERVICE_COLUMNS
     )
     return (
-        f"SELECT store_id, seller_id, day, {exprs} FROM {_table(model)}"
+        f"SELECT store_id, seller_id, day, {exprs} FROM {quoted_table(model)}"
         f" WHERE {keys} GROUP BY store_id, seller_id, day"
     )
 
@@ -218,7 +218,7 @@ def _service_statements(keys: str) -> list[tuple[str, int]]:
     ]
     columns = ", ".join(_SERVICE_COLUMNS)
     sums = ", ".join(f"{_HOURS.get(c, 'SUM')}({c})" for c in _SERVICE_COLUMNS)
-    service = _table(ServiceDay)
+    service = quoted_table(ServiceDay)
     return [
         (f"DELETE FROM {service} WHERE {keys}", 1),
         (
@@ -329,7 +329,7 @@ def write_counted(fact: Press | SurveyResponse, column: str) -> None:
 def _count_in_service_day(column: str, source: str) -> str:
     """Adds one to `column` of the service row of (store id, seller id, day), its parameters;
     `source`: the FROM clause its values are selected from."""
-    service = _table(ServiceDay)
+    service = quoted_table(ServiceDay)
     ones = ", ".join("1" if c == column else "0" for c in _ADDED_COLUMNS)
     return f"""INSERT INTO {service} (store_id, seller_id, day, {", ".join(_ADDED_COLUMNS)})
         SELECT %s, %s, %s, {ones} {source} WHERE true
@@ -362,7 +362,7 @@ def _weekday(column: str) -> str:
 def refresh_store_months(cursor, keys: list[StoreDayKey]) -> None:
     """The heat-map rollup of every store-month the keys fall in, from its store-hours."""
     months = sorted({(store, day.replace(day=1)) for store, day in keys})
-    table, hour = _table(StoreMonthHour), _table(StoreHour)
+    table, hour = quoted_table(StoreMonthHour), quoted_table(StoreHour)
     for chunk in chunks(months, CHUNK):
         stores = sorted({store for store, _ in chunk})
         firsts = sorted({month for _, month in chunk})
@@ -449,7 +449,7 @@ class NewReceipt(NamedTuple):
 
 
 _NO_RECEIPT = (0, 0, 0, 0, Decimal(0), Decimal(0))
-_HOUR_COLUMNS = (*_MEASURES, "visitors", "intervals")
+_HOUR_COLUMNS = (*RECEIPT_MEASURES, "visitors", "intervals")
 
 
 def add_to_sales_rollups(receipts: Iterable[NewReceipt]) -> int:
@@ -478,7 +478,7 @@ def add_to_sales_rollups(receipts: Iterable[NewReceipt]) -> int:
     added = {
         StoreHour: (("store_id", "day", "hour"), _HOUR_COLUMNS, hours),
         StoreDay: (("store_id", "day"), _HOUR_COLUMNS, days),
-        SellerDay: (("store_id", "seller_id", "day"), _MEASURES, sellers),
+        SellerDay: (("store_id", "seller_id", "day"), RECEIPT_MEASURES, sellers),
         StoreMonthHour: (
             ("store_id", "month", "weekday", "hour"),
             ("receipts", "visitors", "intervals"),
@@ -516,7 +516,7 @@ def add_to_service_days(presses: Iterable[tuple[int, int | None, date, str]]) ->
 
 
 def _receipt_figures(r: NewReceipt) -> tuple:
-    """The receipt's figures in the order of _MEASURES."""
+    """The receipt's figures in the order of RECEIPT_MEASURES."""
     if r.operation_type == _SALE:
         return (r.total, 0, 1, 0, r.units, Decimal(0))
     if r.operation_type == _RETURN:
@@ -543,7 +543,7 @@ def _upsert_sums(cursor, model, key: tuple[str, ...], columns: Sequence[str], ro
     and the later; a seller in the key is matched as the unique index does, no seller as 0.
     PostgreSQL: one statement over the rows sent as an array a column (a statement a row
     cost more than summing the facts again); SQLite: executemany, in-process."""
-    table = _table(model)
+    table = quoted_table(model)
     hours = {"first_hour": "<", "last_hour": ">"} if model is SellerDay else {}
     # A column no row adds to (a traffic batch's receipt figures) is a constant 0: half the
     # values to send and to add up.

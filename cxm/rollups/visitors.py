@@ -21,10 +21,12 @@ from cxm.rollups import versions
 from cxm.rollups.models import StoreDay, StoreHour, VisitorBacklog
 from cxm.rollups.refresh import (
     CHUNK,
+    RECEIPT_MEASURES,
     StoreDayKey,
     chunks,
     key_condition,
     lock_stores,
+    quoted_table,
     refresh_store_months,
 )
 from cxm.traffic.models import VisitorCount
@@ -40,7 +42,7 @@ def note_counted_days(keys: Iterable[StoreDayKey]) -> None:
     unique = sorted(set(keys))
     if not unique:
         return
-    table = _table(VisitorBacklog)
+    table = quoted_table(VisitorBacklog)
     with connection.cursor() as cursor:
         lock_stores(cursor, sorted({store for store, _ in unique}))
         for chunk in chunks(unique, CHUNK):
@@ -120,9 +122,10 @@ def sum_visitor_counts(keys: Iterable[StoreDayKey]) -> int:
     unique = sorted(set(keys))
     if not unique:
         return 0
-    hour, day, counts = _table(StoreHour), _table(StoreDay), _table(VisitorCount)
-    zeros = "0, 0, 0, 0, 0, 0"  # the receipt figures of a row only a counter made
-    measures = "sales, returns, receipts, return_receipts, units_sold, units_returned"
+    hour, day = quoted_table(StoreHour), quoted_table(StoreDay)
+    counts, backlog = quoted_table(VisitorCount), quoted_table(VisitorBacklog)
+    measures = ", ".join(RECEIPT_MEASURES)
+    zeros = ", ".join("0" for _ in RECEIPT_MEASURES)  # the receipts of a row a counter made
     taken = "visitors = excluded.visitors, intervals = excluded.intervals"
     with transaction.atomic(), connection.cursor() as cursor:
         lock_stores(cursor, sorted({store for store, _ in unique}))
@@ -142,11 +145,7 @@ def sum_visitor_counts(keys: Iterable[StoreDayKey]) -> int:
                 ON CONFLICT (store_id, day) DO UPDATE SET {taken}""",
                 params,
             )
-            cursor.execute(f"DELETE FROM {_table(VisitorBacklog)} WHERE {condition}", params)
+            cursor.execute(f"DELETE FROM {backlog} WHERE {condition}", params)
         refresh_store_months(cursor, unique)
         versions.mark_written(unique, [versions.TRAFFIC])
     return len(unique)
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
