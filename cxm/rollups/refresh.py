@@ -70,7 +70,7 @@ RECEIPT_MEASURES = (
 )
 
 
-def quoted_table(model) -> str:
+def quoted_table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
