@@ -44,6 +44,11 @@ def receipt(
     }
 
 
+def press(n: int, at: str = "2026-03-02T12:00:00+03:00", **extra) -> dict:
+    """A feedback terminal's press, as the `presses` contract has it."""
+    return {"id": f"p{n}", "store": "MSK-1", "at": at, "button": "excellent", **extra}
+
+
 def count(start="2026-03-02T10:00:00+03:00", visitors=40, store="MSK-1", **extra) -> dict:
     """A visitor-counter interval of one hour."""
     return {

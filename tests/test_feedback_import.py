@@ -16,12 +16,8 @@ from cxm.imports.registry import run_import
 from cxm.org.models import Chain, Region, Store
 from cxm.rollups.models import ServiceDay
 from cxm.rollups.refresh import rebuild
-from tests.factories import bearer, device_bearer, receipt
+from tests.factories import bearer, device_bearer, press, receipt
 from tests.test_feedback_hotpath import _service_rows
-
-
-def press(n: int, at: str = "2026-03-02T12:00:00+03:00", **extra) -> dict:
-    return {"id": f"p{n}", "store": "MSK-1", "at": at, "button": "excellent", **extra}
 
 
 def answer(n: int, **extra) -> dict:

@@ -30,6 +30,7 @@ from cxm.imports.records import (
     Record,
     RecordError,
     run_in_batches,
+    write_in_batches,
 )
 from cxm.org.models import Chain, Store
 from cxm.rollups import versions
@@ -159,8 +160,7 @@ def import_presses(
     interval = timedelta(seconds=setup_for(chain).press_repeat_seconds)
     resent = False  # the batch before held stored presses
 
-    def handle(batch: list[Record], result: ImportResult) -> None:
-        nonlocal resent
+    def check(batch: list[Record], result: ImportResult) -> dict[str, _PressRow]:
         rows: dict[str, _PressRow] = {}
         for record in batch:
             try:
@@ -172,9 +172,13 @@ def import_presses(
                 result.duplicates += 1
             else:
                 rows[row.external_id] = row
+        return rows
+
+    def write(rows: dict[str, _PressRow], result: ImportResult) -> None:
+        nonlocal resent
         resent = _write_presses(chain, rows, interval, result, look_up=resent)
 
-    return run_in_batches("presses", records, SHORT_ROWS_BATCH, handle)
+    return write_in_batches("presses", records, SHORT_ROWS_BATCH, check, write)
 
 
 def _press(data: dict, directory: EventDirectory) -> _PressRow:
@@ -235,7 +239,8 @@ def _write_presses(
 
 
 def _insert_presses(chain: Chain, fresh: list[_PressRow], interval: timedelta) -> None:
-    """Write new presses (sorted by time), flagged and counted, in one transaction."""
+    """Write new presses (sorted by time), flagged and counted, under a savepoint of their
+    own: when the unique id refuses the batch, the batch's transaction goes on without them."""
     if not fresh:
         return
     _flag_repeats(fresh, interval)

@@ -9,10 +9,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import ijson
 import orjson
+from django.db import connection, transaction
+
+from cxm.imports.bulk import constraints_checked_meanwhile
+
+T = TypeVar("T")
 
 # CSV cells that carry structured values in the contract (lists and objects).
 JSON_COLUMNS = {
@@ -227,14 +232,65 @@ def run_in_batches(
     """Feed decoded records to `handle` batch by batch; undecodable ones are rejected here."""
     result = ImportResult(kind)
     for batch in batched(records, size):
-        good = []
-        for record in batch:
-            if record.error is not None:
-                result.reject(record.position, "", record.error)
-            elif not isinstance(record.data, dict):
-                result.reject(record.position, "", "expected a JSON object")
-            else:
-                good.append(record)
-        if good:
-            handle(good, result)
+        if decoded := _decoded(batch, result):
+            handle(decoded, result)
     return result
+
+
+def write_in_batches(
+    kind: str,
+    records: Iterable[Record],
+    size: int,
+    check: Callable[[list[Record], ImportResult], T],
+    write: Callable[[T, ImportResult], None],
+) -> ImportResult:
+    """For the kinds that come by the hundred thousand: each batch of decoded records is
+    checked (`check`: what to write, its rejections in the result) and written (`write`, in
+    its own transaction). On PostgreSQL a full batch is written in a transaction that stays
+    open while the next batch is checked and the server checks the written rows' foreign keys
+    (bulk.constraints_checked_meanwhile); its commit then has nothing left to check, where the
+    importer used to wait through that work (docs/scaling.md §Ingest). A shorter batch is the
+    last: it is written as `write` writes alone (a record a device pushes: one statement in
+    autocommit), and so is every batch on SQLite and inside a caller's transaction. An error
+    that stops the import (not a rejected record) rolls back the batch being written; the
+    batches before it stay written, and sending the file again writes only what is missing."""
+    result = ImportResult(kind)
+    batches = _checked_batches(records, size, result, check)
+    meanwhile = connection.vendor == "postgresql" and not connection.in_atomic_block
+    following = next(batches, None)
+    while following is not None:
+        checked, full = following
+        if meanwhile and full:
+            with transaction.atomic():
+                write(checked, result)
+                with constraints_checked_meanwhile():
+                    following = next(batches, None)
+        else:
+            write(checked, result)
+            following = next(batches, None)
+    return result
+
+
+def _checked_batches(
+    records: Iterable[Record],
+    size: int,
+    result: ImportResult,
+    check: Callable[[list[Record], ImportResult], T],
+) -> Iterator[tuple[T, bool]]:
+    """Each batch checked, and whether it was a full one (more may follow)."""
+    for batch in batched(records, size):
+        if decoded := _decoded(batch, result):
+            yield check(decoded, result), len(batch) == size
+
+
+def _decoded(batch: list[Record], result: ImportResult) -> list[Record]:
+    """The batch's records that decoded to a JSON object; the others are rejected."""
+    decoded = []
+    for record in batch:
+        if record.error is not None:
+            result.reject(record.position, "", record.error)
+        elif not isinstance(record.data, dict):
+            result.reject(record.position, "", "expected a JSON object")
+        else:
+            decoded.append(record)
+    return decoded

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from cxm.imports.bulk import insert_rows, reserve_ids
-from cxm.imports.records import ImportResult, Record, run_in_batches
+from cxm.imports.records import ImportResult, Record, write_in_batches
 from cxm.org.models import Chain, Store
 from cxm.org.services import SellerDirectory, StoreDirectory
 from cxm.rollups.refresh import NewReceipt, add_to_sales_rollups
@@ -42,16 +42,19 @@ def import_receipts(
     sellers = SellerDirectory(chain)
     categories = CategoryAssigner(chain)
 
-    def handle(batch: list[Record], result: ImportResult) -> None:
+    def check(batch: list[Record], result: ImportResult) -> list[_Accepted]:
         accepted = []
         for position, raw in _receipts_of(batch):
             try:
                 accepted.append(_resolve(position, raw, stores, sellers, default_store))
             except ReceiptError as exc:
                 result.reject(position, exc.field, exc.message)
+        return accepted
+
+    def write(accepted: list[_Accepted], result: ImportResult) -> None:
         _write(accepted, categories, result)
 
-    return run_in_batches("receipts", records, settings.CXM_IMPORT_BATCH, handle)
+    return write_in_batches("receipts", records, settings.CXM_IMPORT_BATCH, check, write)
 
 
 def _receipts_of(batch: list[Record]) -> Iterator[tuple[str, dict]]:

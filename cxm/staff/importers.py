@@ -25,6 +25,7 @@ from cxm.imports.records import (
     Record,
     RecordError,
     run_in_batches,
+    write_in_batches,
 )
 from cxm.metrics.compliance import AnswerError, score_checklist
 from cxm.org.models import Chain, Seller, Store
@@ -161,11 +162,13 @@ def import_consultations(
 ) -> ImportResult:
     directory = EventDirectory(chain, default_store)
 
-    def handle(batch: list[Record], result: ImportResult) -> None:
+    def check(batch: list[Record], result: ImportResult) -> dict[str, _Consultation]:
         now = timezone.now()
-        rows = _parsed_by_id(
+        return _parsed_by_id(
             batch, result, lambda data, code: _consultation(data, code, directory, now)
         )
+
+    def write(rows: dict[str, _Consultation], result: ImportResult) -> None:
         with transaction.atomic():
             unknown = _end_known(chain, rows, result)
             fresh = _drop_repeats(unknown, result)
@@ -180,7 +183,7 @@ def import_consultations(
             )
         result.accepted += len(fresh)
 
-    return run_in_batches("consultations", records, SHORT_ROWS_BATCH, handle)
+    return write_in_batches("consultations", records, SHORT_ROWS_BATCH, check, write)
 
 
 def _consultation(data: dict, code: str, directory: EventDirectory, now: datetime) -> _Consultation:

@@ -21,7 +21,7 @@ from cxm.imports.records import (
     ImportResult,
     Record,
     RecordError,
-    run_in_batches,
+    write_in_batches,
 )
 from cxm.org.models import Chain, Store
 from cxm.rollups.visitors import note_counted_days
@@ -50,7 +50,7 @@ def import_traffic(
 ) -> ImportResult:
     stores = {s.code: s for s in Store.objects.filter(chain=chain)}
 
-    def handle(batch: list[Record], result: ImportResult) -> None:
+    def check(batch: list[Record], result: ImportResult) -> dict[tuple[int, datetime], _Interval]:
         rows: dict[tuple[int, datetime], _Interval] = {}
         for record in batch:
             try:
@@ -66,9 +66,9 @@ def import_traffic(
                 else:
                     result.updated += 1
             rows[key] = row
-        _write(rows, result)
+        return rows
 
-    return run_in_batches("traffic", records, SHORT_ROWS_BATCH, handle)
+    return write_in_batches("traffic", records, SHORT_ROWS_BATCH, check, _write)
 
 
 def _row(data: dict, stores: dict[str, Store], default_store: Store | None) -> _Interval:
