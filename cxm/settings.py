@@ -255,6 +255,9 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            # At the handler too: loggers with a level of their own (Django's `django` logger
+            # is at INFO) would otherwise print below CXM_LOG_LEVEL.
+            "level": env_str("CXM_LOG_LEVEL", "WARNING"),
             "filters": ["redact"],
             "formatter": env_str("CXM_LOG_FORMAT", "text"),
         }

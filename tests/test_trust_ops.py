@@ -83,6 +83,20 @@ def test_logs_keep_ordinary_figures():
     assert record.getMessage() == "imported 1200 of 2026-03-02"
 
 
+def test_the_log_level_holds_for_djangos_loggers_too():
+    script = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.request').warning('a refused request'); "
+        "logging.getLogger('cxm').error('a failed job')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cxm.settings", "CXM_LOG_LEVEL": "ERROR"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert "a failed job" in done.stderr
+    assert "a refused request" not in done.stderr
+
+
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_round_trip(chain, tmp_path):
     before = fingerprint()
