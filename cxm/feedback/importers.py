@@ -239,8 +239,9 @@ def _write_presses(
 
 
 def _insert_presses(chain: Chain, fresh: list[_PressRow], interval: timedelta) -> None:
-    """Write new presses (sorted by time), flagged and counted, under a savepoint of their
-    own: when the unique id refuses the batch, the batch's transaction goes on without them."""
+    """Write new presses (sorted by time), flagged and counted, in a transaction of their
+    own — a savepoint where the batch's transaction is open (write_in_batches): when the
+    unique id refuses them, nothing of them stays and the batch goes on without them."""
     if not fresh:
         return
     _flag_repeats(fresh, interval)

@@ -1,6 +1,7 @@
-"""Streaming readers for the import contract's files (JSON Lines, JSON, CSV) and the
-result every import reports: accepted, duplicate and rejected records, each rejection
-naming the record's position and field."""
+"""Streaming readers for the import contract's files (JSON Lines, JSON, CSV), the loops
+that feed their records to the importers batch by batch, and the result every import
+reports: accepted, duplicate and rejected records, each rejection naming the record's
+position and field."""
 
 import csv
 import io
