@@ -13,10 +13,11 @@ from cxm.imports.bulk import constraints_checked_meanwhile
 from cxm.imports.records import read_payload
 from cxm.imports.registry import run_import
 from cxm.org.models import Store
-from cxm.rollups.models import ServiceDay, StoreDay
 from cxm.rollups.refresh import rebuild
 from cxm.sales.models import Receipt, ReceiptItem
 from tests.factories import press, receipt
+from tests.test_feedback_hotpath import _service_rows
+from tests.test_rollups import _rows as sales_rollup_rows
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the constraint check is PostgreSQL's"
@@ -38,12 +39,6 @@ def meanwhile_blocks(monkeypatch) -> list[int]:
     return entered
 
 
-def _rows(model) -> list[tuple]:
-    """Every row's values but its id, in a fixed order."""
-    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
-    return list(model.objects.order_by(*names).values_list(*names))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_file_of_many_batches_keeps_its_good_receipts_and_names_its_bad_one(
     chain, settings, meanwhile_blocks
@@ -59,9 +54,9 @@ def test_a_file_of_many_batches_keeps_its_good_receipts_and_names_its_bad_one(
     # Batches of 2, 2, 2 and 1: on PostgreSQL the batch after each full one was checked while
     # the server checked the full one's foreign keys; elsewhere after its commit.
     assert len(meanwhile_blocks) == (3 if connection.vendor == "postgresql" else 0)
-    kept = _rows(StoreDay)
+    kept = sales_rollup_rows()
     rebuild()
-    assert _rows(StoreDay) == kept
+    assert sales_rollup_rows() == kept
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,9 +78,9 @@ def test_presses_sent_again_among_new_ones_stay_duplicates_batch_by_batch(chain,
     again = run_import("presses", chain, read_payload([first[0], *later, *first[1:]]))
     assert (again.accepted, again.duplicates, again.rejected) == (2, 5, [])
     assert Press.objects.count() == 7
-    kept = _rows(ServiceDay)
+    kept = _service_rows()
     rebuild()
-    assert _rows(ServiceDay) == kept
+    assert _service_rows() == kept
 
 
 def _line_of_no_receipt() -> None:
